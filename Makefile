@@ -1,0 +1,52 @@
+# glassbox: a thin wrapper over CMake presets. The two commands of the README are `make run` and
+# `make test`; both install what is missing first (tools/install-deps.sh).
+JOBS ?= $(shell nproc)
+CTEST_JOBS ?= $(JOBS)
+RELEASE := build/release
+ASAN := build/asan
+
+.PHONY: run test deps build build-asan test-release test-asan bench student-kit exercise clean help
+
+help:
+	@echo "make run          install what is missing, build (Release), open the viewer at the first lesson"
+	@echo "make test         install what is missing, build, run every test label, then the ASan+UBSan run"
+	@echo "make exercise TASK=core.broadcast.shape_rule   build and run one exercise's tests"
+	@echo "make student-kit  write the student kit to out/glassbox-student-kit (and a .tar.gz)"
+	@echo "make bench        build and run the benchmarks"
+
+deps:
+	@tools/install-deps.sh
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+run: build
+	$(RELEASE)/viewer/glassbox
+
+test: build test-release test-asan
+
+test-release:
+	cd $(RELEASE) && ctest --output-on-failure -j $(CTEST_JOBS) --timeout 1800
+
+build-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+test-asan: build-asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(CTEST_JOBS) -L 'unit|exercise|lesson'
+
+bench: build
+	@for b in $(RELEASE)/bench/bench_*; do [ -x "$$b" ] || continue; "$$b" || exit 1; done
+
+exercise: build
+	@/usr/bin/python3 tools/exercise.py --build $(RELEASE) $(TASK)
+
+student-kit: deps
+	/usr/bin/python3 tools/student_kit.py out/glassbox-student-kit
+	tar -C out -czf out/glassbox-student-kit.tar.gz glassbox-student-kit
+	@echo "student kit: out/glassbox-student-kit (and out/glassbox-student-kit.tar.gz)"
+
+clean:
+	rm -rf build out

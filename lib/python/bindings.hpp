@@ -1,0 +1,26 @@
+// bindings.hpp: what the four binding files of the `glassbox._glassbox` extension share.
+//
+// Reading order: module.cpp (the module, its submodules and the exception mapping), then
+// tensor_bindings.cpp (NumPy <-> gb::Tensor, zero-copy both ways; ops), trace_bindings.cpp
+// (Recordings as JSON text, which glassbox/trace.py turns into dicts), lessons_bindings.cpp.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include "gb/core/tensor.hpp"
+
+namespace gb::python {
+
+namespace py = pybind11;
+
+void bind_tensor(py::module_& core);    // tensor_bindings.cpp
+void bind_trace(py::module_& trace);    // trace_bindings.cpp
+void bind_lessons(py::module_& lessons);  // lessons_bindings.cpp
+
+// NumPy array (or anything np.asarray accepts) -> Tensor. copy: None = zero-copy when the array's
+// layout allows it (else a copy), True = always copy, False = zero-copy or gb::Error.
+Tensor tensor_from_python(py::handle object, py::handle copy);
+// A NumPy array viewing the tensor's storage (no copy); its base keeps `self` (a Python Tensor) alive.
+py::object tensor_to_numpy(py::handle self);
+
+}  // namespace gb::python

@@ -1,0 +1,20 @@
+"""glassbox: an AI system you can see through.
+
+    import glassbox as gb
+    a = gb.tensor(np.arange(6, dtype=np.float32).reshape(2, 3))   # shares the array's memory
+    b = gb.tensor(np.array([10, 20, 30], dtype=np.float32))
+    c = a + b                                                     # NumPy broadcasting
+    np.asarray(c)                                                 # a view, no copy
+    rec = gb.lessons.run("00-tour")                               # a Recording, as a plain dict
+
+Submodules mirror lib/: glassbox.core (Tensor, ops, Rng; also available at the top level),
+glassbox.trace (Recordings: JSON, replay, exporters), glassbox.lessons (the lesson catalogue).
+Every bad input raises glassbox.Error, whose message (and attributes op, expected, given) names the
+operation, what it expected and what it was given.
+"""
+from ._glassbox import Error, NotImplementedExercise
+from . import core, lessons, trace
+from .core import *  # noqa: F401,F403  (the core API at the top level: gb.Tensor, gb.add, ...)
+
+__version__ = "0.1.0"
+__all__ = ["Error", "NotImplementedExercise", "core", "trace", "lessons"] + list(core.__all__)

@@ -1,0 +1,37 @@
+// window.hpp: a GLFW window with an OpenGL 3 context and an ImGui context, set up and torn down together.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "app.hpp"
+
+struct GLFWwindow;
+
+namespace gb::viewer {
+
+class Window {
+ public:
+  // Throws gb::Error when there is no display or no OpenGL 3 context. A hidden window (visible =
+  // false) still renders: shot() draws into its back buffer and reads it back.
+  Window(int width, int height, bool visible, const char* title);
+  ~Window();
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
+
+  const Fonts& fonts() const { return fonts_; }
+  bool should_close() const;
+  // Polls input; when nothing animates, sleeps until an event (or a short timeout) to spare the CPU.
+  void wait_events(bool animating);
+  void begin_frame();
+  void render();  // ImGui::Render and draw into the back buffer (no swap)
+  // The back buffer as tightly packed RGBA rows, bottom row first (OpenGL's order).
+  std::vector<std::uint8_t> read_back_buffer(int& width, int& height);
+  void swap();
+
+ private:
+  GLFWwindow* window_ = nullptr;
+  Fonts fonts_;
+};
+
+}  // namespace gb::viewer

@@ -1,0 +1,172 @@
+// main.cpp: the `glassbox` program. With no arguments it opens the viewer at the first lesson;
+// the subcommands work without a display (DESIGN.md section 6). Errors go to stderr with exit code 1.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "cli/args.hpp"
+#include "cli/narrate.hpp"
+#include "gb/core/error.hpp"
+#include "gb/lessons/registry.hpp"
+#include "gb/trace/export.hpp"
+#include "gb/trace/json.hpp"
+#ifdef GB_HAVE_VIEWER
+#include "gui/viewer.hpp"
+#endif
+
+namespace {
+
+using gb::cli::Args;
+
+const char* kUsage = R"(glassbox: an AI system you can see through.
+
+usage:
+  glassbox                       open the viewer at the first lesson (narrates when there is no display)
+  glassbox view [LESSON] [--step N]
+  glassbox list                  the lessons, their parts and parameters
+  glassbox run LESSON [--level pass|op|tile|element] [--param NAME=VALUE]...
+                                 narrate a lesson's steps in the terminal
+  glassbox export LESSON --format json|dot|chrome -o FILE [--param NAME=VALUE]...
+  glassbox shot LESSON --step N -o FILE.png [--width W --height H]
+                                 render the viewer to a PNG (needs a display or xvfb-run)
+  glassbox help
+)";
+
+[[maybe_unused]] bool have_display() {
+  const char* x = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  return (x && *x) || (wayland && *wayland);
+}
+
+[[maybe_unused]] std::int64_t parse_int(const std::string& text, const std::string& what) {
+  try {
+    std::size_t used = 0;
+    long long v = std::stoll(text, &used);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw gb::Error("glassbox", what + " as an integer", "'" + text + "'");
+}
+
+const std::string& lesson_arg(const Args& args, const char* command) {
+  if (args.positional.empty()) {
+    throw gb::Error(std::string("glassbox ") + command, "a lesson id (see `glassbox list`)", "nothing");
+  }
+  return args.positional[0];
+}
+
+int cmd_list() {
+  std::string part;
+  for (const gb::lessons::Lesson& lesson : gb::lessons::all()) {
+    if (lesson.part != part) std::cout << (part.empty() ? "" : "\n") << (part = lesson.part) << "\n";
+    std::cout << "  " << lesson.id << "  " << lesson.title << "\n";
+    for (const auto& p : lesson.parameters) {
+      std::cout << "      --param " << p.name << "=" << p.default_value << "  " << p.help << "\n";
+    }
+  }
+  return 0;
+}
+
+int cmd_run(const Args& args) {
+  auto recording = gb::lessons::run(lesson_arg(args, "run"), args.params);
+  gb::cli::narrate(recording, gb::trace::level_from_name(args.option("level", "element")), std::cout);
+  return 0;
+}
+
+int cmd_export(const Args& args) {
+  const std::string& id = lesson_arg(args, "export");
+  const std::string format = args.option("format", "json"), path = args.option("o");
+  if (path.empty()) throw gb::Error("glassbox export", "-o FILE", "no output file");
+  auto recording = gb::lessons::run(id, args.params);
+  std::string text;
+  if (format == "json") text = gb::trace::to_json(recording);
+  else if (format == "dot") text = gb::trace::to_dot(recording);
+  else if (format == "chrome") text = gb::trace::to_chrome_trace(recording);
+  else throw gb::Error("glassbox export", "--format json, dot or chrome", "'" + format + "'");
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) throw gb::Error("glassbox export", "a writable file", "'" + path + "'");
+  std::cout << "wrote " << path << " (" << text.size() << " bytes, " << recording.steps.size() << " steps)\n";
+  return 0;
+}
+
+int narrate_instead(const std::string& lesson, const std::string& why) {
+  const std::string id = lesson.empty() ? gb::lessons::all().front().id : lesson;
+  std::cout << "glassbox: " << why << ", so here is lesson " << id << " narrated in the terminal.\n"
+            << "To step through it in the viewer, run `glassbox view " << id
+            << "` on a machine with a display (or over `ssh -X`);\n"
+            << "`xvfb-run -a glassbox shot " << id << " --step 5 -o tour.png` renders a screenshot without one.\n\n";
+  gb::cli::narrate(gb::lessons::run(id), gb::trace::Level::element, std::cout);
+  return 0;
+}
+
+int cmd_view(const Args& args) {
+  std::string lesson = args.positional.empty() ? "" : args.positional[0];
+  if (!lesson.empty()) gb::lessons::find(lesson);  // a clear error for an unknown id, before any window
+#ifdef GB_HAVE_VIEWER
+  if (!have_display()) return narrate_instead(lesson, "there is no display (DISPLAY is not set)");
+  gb::viewer::ViewerOptions options;
+  options.lesson = lesson;
+  options.step = parse_int(args.option("step", "-1"), "--step");
+  try {
+    return gb::viewer::open_viewer(options);
+  } catch (const gb::Error& e) {
+    std::cerr << e.what() << "\n";
+    return narrate_instead(lesson, "the viewer could not open a window");
+  }
+#else
+  return narrate_instead(lesson, "this build has no viewer (libimgui-dev or libglfw3-dev was missing)");
+#endif
+}
+
+int cmd_shot(const Args& args) {
+  const std::string& id = lesson_arg(args, "shot");
+  gb::lessons::find(id);
+  const std::string path = args.option("o");
+  if (path.empty()) throw gb::Error("glassbox shot", "-o FILE.png", "no output file");
+#ifdef GB_HAVE_VIEWER
+  gb::viewer::ViewerOptions options;
+  options.lesson = id;
+  options.step = parse_int(args.option("step", "0"), "--step");
+  options.width = static_cast<int>(parse_int(args.option("width", "1280"), "--width"));
+  options.height = static_cast<int>(parse_int(args.option("height", "800"), "--height"));
+  gb::viewer::shot(options, path);
+  std::cout << "wrote " << path << "\n";
+  return 0;
+#else
+  throw gb::Error("glassbox shot", "a build with the viewer", "a build without libimgui-dev/libglfw3-dev");
+#endif
+}
+
+int dispatch(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "view";
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (command == "list") return cmd_list();
+  if (command == "run") return cmd_run(Args::parse(argc, argv, 2, {"level"}));
+  if (command == "export") return cmd_export(Args::parse(argc, argv, 2, {"format", "o"}));
+  if (command == "view") return cmd_view(Args::parse(argc, argv, argc > 1 ? 2 : 1, {"step"}));
+  if (command == "shot") return cmd_shot(Args::parse(argc, argv, 2, {"step", "o", "width", "height"}));
+  throw gb::Error("glassbox", "a command (view, list, run, export, shot, help)", "'" + command + "'");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // `-o FILE` is the one short option: rewrite it to --o so the parser stays simple.
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "-o") argv[i] = const_cast<char*>("--o");
+  }
+  try {
+    return dispatch(argc, argv);
+  } catch (const gb::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
