@@ -9,6 +9,8 @@ set -euo pipefail
 PACKAGES=(
   # build toolchain and tests
   build-essential cmake pkg-config git libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  # fuzzing the file parsers (libFuzzer ships with clang's runtime)
+  clang libclang-rt-14-dev
   # viewer: Dear ImGui (with GLFW + OpenGL3 backends), a virtual display for headless runs, PNG writing
   libimgui-dev libglfw3-dev libgl-dev libgl1-mesa-dri xvfb xauth libstb-dev fonts-dejavu-core
   # graph layout

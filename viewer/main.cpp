@@ -22,12 +22,12 @@ const char* kUsage = R"(glassbox: an AI system you can see through.
 
 usage:
   glassbox                       open the viewer at the first lesson (narrates when there is no display)
-  glassbox view [LESSON] [--step N]
+  glassbox view [LESSON] [--step N]   (steps count from 1, as `run` prints them; 0 = before the first)
   glassbox list                  the lessons, their parts and parameters
   glassbox run LESSON [--level pass|op|tile|element] [--param NAME=VALUE]...
                                  narrate a lesson's steps in the terminal
   glassbox export LESSON --format json|dot|chrome -o FILE [--param NAME=VALUE]...
-  glassbox shot LESSON --step N -o FILE.png [--width W --height H]
+  glassbox shot LESSON --step N -o FILE.png [--width W --height H]   (the state after N steps)
                                  render the viewer to a PNG (needs a display or xvfb-run)
   glassbox help
 )";
@@ -108,7 +108,7 @@ int cmd_view(const Args& args) {
   if (!have_display()) return narrate_instead(lesson, "there is no display (DISPLAY is not set)");
   gb::viewer::ViewerOptions options;
   options.lesson = lesson;
-  options.step = parse_int(args.option("step", "-1"), "--step");
+  options.step = parse_int(args.option("step", "0"), "--step") - 1;  // on screen steps count from 1
   try {
     return gb::viewer::open_viewer(options);
   } catch (const gb::Error& e) {
@@ -116,7 +116,7 @@ int cmd_view(const Args& args) {
     return narrate_instead(lesson, "the viewer could not open a window");
   }
 #else
-  return narrate_instead(lesson, "this build has no viewer (libimgui-dev or libglfw3-dev was missing)");
+  return narrate_instead(lesson, "this build has no viewer window (built with GB_BUILD_VIEWER=OFF, or without libimgui-dev and libglfw3-dev)");
 #endif
 }
 
@@ -128,7 +128,13 @@ int cmd_shot(const Args& args) {
 #ifdef GB_HAVE_VIEWER
   gb::viewer::ViewerOptions options;
   options.lesson = id;
-  options.step = parse_int(args.option("step", "0"), "--step");
+  const std::int64_t shown = parse_int(args.option("step", "0"), "--step");  // after N steps, as `run` counts
+  const auto total = static_cast<std::int64_t>(gb::lessons::run(id).steps.size());
+  if (shown < 0 || shown > total) {
+    throw gb::Error("glassbox shot", "--step in [0, " + std::to_string(total) + "] (0 = before the first step)",
+                    std::to_string(shown));
+  }
+  options.step = shown - 1;
   options.width = static_cast<int>(parse_int(args.option("width", "1280"), "--width"));
   options.height = static_cast<int>(parse_int(args.option("height", "800"), "--height"));
   gb::viewer::shot(options, path);

@@ -80,12 +80,14 @@ void draw_controls(App& app) {
   if (button(">|", "End: the last step (End)", button_w)) go_to_end(app);
 
   ImGui::SameLine();
-  int step = static_cast<int>(s.step());
-  const int last = static_cast<int>(s.steps()) - 1;
+  // Steps are counted from 1 on screen, as in `glassbox run` ("[3/35]"): step n is the state after
+  // n steps, step 0 the state before the first. The Player counts from 0 (index n - 1).
+  int shown = static_cast<int>(s.step()) + 1;
+  const int total = static_cast<int>(s.steps());
   ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 480.0f));
-  std::string format = "step %d of " + std::to_string(s.steps());
-  if (ImGui::SliderInt("##scrubber", &step, -1, std::max(last, -1), format.c_str())) seek_to(app, step);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Scrub through every step (-1 = before the first)");
+  std::string format = "step %d of " + std::to_string(total);
+  if (ImGui::SliderInt("##scrubber", &shown, 0, total, format.c_str())) seek_to(app, shown - 1);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Scrub through every step (0 = before the first)");
 
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
@@ -107,9 +109,9 @@ void draw_controls(App& app) {
   ImGui::SameLine();
   ImGui::SetNextItemWidth(70);
   bool jump = ImGui::InputInt("##jump", &p.jump_to, 0, 0, ImGuiInputTextFlags_EnterReturnsTrue);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Jump to step (-1 .. %d), Enter or Go", last);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Jump to step (0 .. %d), Enter or Go", total);
   ImGui::SameLine();
-  if (ImGui::Button("Go") || jump) seek_to(app, std::clamp(p.jump_to, -1, std::max(last, -1)));
+  if (ImGui::Button("Go") || jump) seek_to(app, std::clamp(p.jump_to, 0, total) - 1);
 
   // --- row 2: the caption, what happened and why ----------------------------------------------------
   const trace::Step* current = s.current_step();

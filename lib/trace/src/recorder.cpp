@@ -161,12 +161,12 @@ Scene& Recorder::add_scene(Scene scene) {
   return recording_.scenes.back();
 }
 
-StepBuilder Recorder::step(const std::string& caption, Level level, std::source_location where) {
+StepBuilder Recorder::step(const std::string& caption, Level level, const char* file, int line) {
   Step step;
   step.caption = caption;
   step.level = level;
   step.section = section_;
-  step.source = SourceLocation{relative_to_repository(where.file_name()), static_cast<std::int64_t>(where.line())};
+  step.source = SourceLocation{relative_to_repository(file), static_cast<std::int64_t>(line)};
   recording_.steps.push_back(std::move(step));
   return StepBuilder(*this, recording_.steps.size() - 1);
 }

@@ -7,7 +7,6 @@
 //   rec.add_scene(...); rec.step("Added a and b.", Level::op).highlight("g", "add");
 #pragma once
 
-#include <source_location>
 #include <string>
 
 #include "gb/trace/recording.hpp"
@@ -53,8 +52,10 @@ class Recorder {
   // Sets the lesson.md section that the next steps explain.
   void section(const std::string& heading) { section_ = heading; }
   // Starts a step. The source location defaults to the caller (file made relative to the repo root).
-  StepBuilder step(const std::string& caption, Level level = Level::op,
-                   std::source_location where = std::source_location::current());
+  // (__builtin_FILE/__builtin_LINE rather than std::source_location: clang 14, which builds the
+  // fuzzers, cannot compile libstdc++ 12's std::source_location.)
+  StepBuilder step(const std::string& caption, Level level = Level::op, const char* file = __builtin_FILE(),
+                   int line = __builtin_LINE());
   void set_parameter(const std::string& name, const std::string& value);
   Recording& recording() { return recording_; }
   Recording take() { return std::move(recording_); }
