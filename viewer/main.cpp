@@ -7,6 +7,7 @@
 #include "cli/args.hpp"
 #include "cli/narrate.hpp"
 #include "gb/core/error.hpp"
+#include "gb/lessons/commands.hpp"
 #include "gb/lessons/registry.hpp"
 #include "gb/trace/export.hpp"
 #include "gb/trace/json.hpp"
@@ -149,6 +150,9 @@ int dispatch(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "view";
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;
+    for (const gb::lessons::Command& c : gb::lessons::commands()) {
+      std::cout << "  glassbox " << c.usage << "\n                                 " << c.help << "\n";
+    }
     return 0;
   }
   if (command == "list") return cmd_list();
@@ -156,14 +160,20 @@ int dispatch(int argc, char** argv) {
   if (command == "export") return cmd_export(Args::parse(argc, argv, 2, {"format", "o"}));
   if (command == "view") return cmd_view(Args::parse(argc, argv, argc > 1 ? 2 : 1, {"step"}));
   if (command == "shot") return cmd_shot(Args::parse(argc, argv, 2, {"step", "o", "width", "height"}));
-  throw gb::Error("glassbox", "a command (view, list, run, export, shot, help)", "'" + command + "'");
+  if (const gb::lessons::Command* module_command = gb::lessons::find_command(command)) {
+    return module_command->run(std::vector<std::string>(argv + 2, argv + argc), std::cout);
+  }
+  std::string known = "view, list, run, export, shot, help";
+  for (const gb::lessons::Command& c : gb::lessons::commands()) known += ", " + c.name;
+  throw gb::Error("glassbox", "a command (" + known + ")", "'" + command + "'");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // `-o FILE` is the one short option: rewrite it to --o so the parser stays simple.
-  for (int i = 1; i < argc; ++i) {
+  // `-o FILE` is the one short option of export and shot: rewrite it to --o so the parser stays simple.
+  const std::string command = argc > 1 ? argv[1] : "";
+  for (int i = 2; i < argc && (command == "export" || command == "shot"); ++i) {
     if (std::string(argv[i]) == "-o") argv[i] = const_cast<char*>("--o");
   }
   try {

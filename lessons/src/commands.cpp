@@ -1,0 +1,20 @@
+// commands.cpp: the list of module subcommands of `glassbox`, one line each.
+// A module command is written in lessons/commands/<name>.cpp as `Command <name>_command()`.
+#include "gb/lessons/commands.hpp"
+
+namespace gb::lessons {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> list = {
+  };
+  return list;
+}
+
+const Command* find_command(const std::string& name) {
+  for (const Command& command : commands()) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+}  // namespace gb::lessons
