@@ -9,11 +9,24 @@
 
 namespace {
 
+// The name without the suffixes Google Benchmark appends for run options ("/min_time:1.000",
+// "/iterations:3", "/manual_time", "/real_time", "/repeats:2"), so "gb/x" pairs with "peer:p/x".
+std::string case_name(std::string name) {
+  for (const char* suffix : {"/min_time:", "/iterations:", "/repeats:", "/manual_time", "/real_time"}) {
+    const std::size_t at = name.find(suffix);
+    if (at != std::string::npos) {
+      const std::size_t end = name.find('/', at + 1);
+      name.erase(at, end == std::string::npos ? std::string::npos : end - at);
+    }
+  }
+  return name;
+}
+
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      if (run.run_type == Run::RT_Iteration && run.error_occurred == false) times_[run.benchmark_name()] = run.GetAdjustedRealTime();
+      if (run.run_type == Run::RT_Iteration && run.error_occurred == false) times_[case_name(run.benchmark_name())] = run.GetAdjustedRealTime();
     }
     ConsoleReporter::ReportRuns(runs);
   }

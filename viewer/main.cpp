@@ -23,13 +23,18 @@ const char* kUsage = R"(glassbox: an AI system you can see through.
 
 usage:
   glassbox                       open the viewer at the first lesson (narrates when there is no display)
-  glassbox view [LESSON] [--step N]   (steps count from 1, as `run` prints them; 0 = before the first)
+  glassbox view [LESSON] [--step N] [--level L] [--param NAME=VALUE]... [--params F]
+  glassbox view --recording F.json | --state F
+                                 the viewer at a lesson, a Recording file or a saved state
+                                 (steps count from 1, as `run` prints them; 0 = before the first)
   glassbox list                  the lessons, their parts and parameters
-  glassbox run LESSON [--level pass|op|tile|element] [--param NAME=VALUE]...
+  glassbox run LESSON [--level pass|op|tile|element] [--param NAME=VALUE]... [--params F]
                                  narrate a lesson's steps in the terminal
-  glassbox export LESSON --format json|dot|chrome -o FILE [--param NAME=VALUE]...
-  glassbox shot LESSON --step N -o FILE.png [--width W --height H]   (the state after N steps)
-                                 render the viewer to a PNG (needs a display or xvfb-run)
+  glassbox export LESSON --format json|dot|chrome -o FILE [--param NAME=VALUE]... [--params F]
+  glassbox shot [LESSON | --recording F.json | --state F] --step N -o FILE.png [--size WxH]
+                [--param NAME=VALUE]... [--params F] [--level L] [--search TEXT] [--stats F.json]
+                                 render the viewer to a PNG (needs a display or xvfb-run): the state
+                                 after N steps; --stats writes what each panel drew
   glassbox help
 )";
 
@@ -69,7 +74,7 @@ int cmd_list() {
 }
 
 int cmd_run(const Args& args) {
-  auto recording = gb::lessons::run(lesson_arg(args, "run"), args.params);
+  auto recording = gb::lessons::run(lesson_arg(args, "run"), gb::cli::all_params(args));
   gb::cli::narrate(recording, gb::trace::level_from_name(args.option("level", "element")), std::cout);
   return 0;
 }
@@ -78,7 +83,7 @@ int cmd_export(const Args& args) {
   const std::string& id = lesson_arg(args, "export");
   const std::string format = args.option("format", "json"), path = args.option("o");
   if (path.empty()) throw gb::Error("glassbox export", "-o FILE", "no output file");
-  auto recording = gb::lessons::run(id, args.params);
+  auto recording = gb::lessons::run(id, gb::cli::all_params(args));
   std::string text;
   if (format == "json") text = gb::trace::to_json(recording);
   else if (format == "dot") text = gb::trace::to_dot(recording);
@@ -92,53 +97,86 @@ int cmd_export(const Args& args) {
   return 0;
 }
 
-int narrate_instead(const std::string& lesson, const std::string& why) {
-  const std::string id = lesson.empty() ? gb::lessons::all().front().id : lesson;
-  std::cout << "glassbox: " << why << ", so here is lesson " << id << " narrated in the terminal.\n"
-            << "To step through it in the viewer, run `glassbox view " << id
+int narrate_instead(const Args& args, const std::string& why) {
+  gb::trace::Recording recording;
+  std::string what, view;
+  if (args.has("recording")) {
+    recording = gb::trace::from_json(gb::cli::read_file(args.option("recording"), "glassbox view --recording"));
+    what = "the Recording " + args.option("recording");
+    view = "--recording " + args.option("recording");
+  } else {
+    const std::string id = args.positional.empty() ? gb::lessons::all().front().id : args.positional[0];
+    recording = gb::lessons::run(id, gb::cli::all_params(args));
+    what = "lesson " + id;
+    view = id;
+  }
+  std::cout << "glassbox: " << why << ", so here is " << what << " narrated in the terminal.\n"
+            << "To step through it in the viewer, run `glassbox view " << view
             << "` on a machine with a display (or over `ssh -X`);\n"
-            << "`xvfb-run -a glassbox shot " << id << " --step 5 -o tour.png` renders a screenshot without one.\n\n";
-  gb::cli::narrate(gb::lessons::run(id), gb::trace::Level::element, std::cout);
+            << "`xvfb-run -a glassbox shot " << recording.lesson << " --step 5 -o tour.png` renders a screenshot without one.\n\n";
+  gb::cli::narrate(recording, gb::trace::Level::element, std::cout);
   return 0;
 }
 
-int cmd_view(const Args& args) {
-  std::string lesson = args.positional.empty() ? "" : args.positional[0];
-  if (!lesson.empty()) gb::lessons::find(lesson);  // a clear error for an unknown id, before any window
 #ifdef GB_HAVE_VIEWER
-  if (!have_display()) return narrate_instead(lesson, "there is no display (DISPLAY is not set)");
+// The options view and shot share: what to show (a lesson, --recording, --state), parameters, step, level.
+gb::viewer::ViewerOptions viewer_options(const Args& args, const char* command) {
   gb::viewer::ViewerOptions options;
-  options.lesson = lesson;
-  options.step = parse_int(args.option("step", "0"), "--step") - 1;  // on screen steps count from 1
+  if (!args.positional.empty()) {
+    options.lesson = args.positional[0];
+    gb::lessons::find(options.lesson);  // a clear error for an unknown id, before any window
+  }
+  if (args.positional.size() > 1) {
+    throw gb::Error(std::string("glassbox ") + command, "one lesson id", "'" + args.positional[1] + "' as well");
+  }
+  options.recording_path = args.option("recording");
+  options.state_path = args.option("state");
+  if (!options.recording_path.empty() && !options.lesson.empty()) {
+    throw gb::Error(std::string("glassbox ") + command, "a lesson or --recording", "both");
+  }
+  options.params = gb::cli::all_params(args);
+  if (args.has("step")) options.step = parse_int(args.option("step"), "--step") - 1;  // on screen steps count from 1
+  if (args.has("level")) options.level = gb::trace::level_from_name(args.option("level"));
+  options.search = args.option("search");
+  options.stats_path = args.option("stats");
+  if (args.has("size")) {
+    const std::string size = args.option("size");
+    const auto x = size.find('x');
+    if (x == std::string::npos) throw gb::Error("glassbox --size", "WIDTHxHEIGHT, e.g. 1280x800", "'" + size + "'");
+    options.width = static_cast<int>(parse_int(size.substr(0, x), "--size width"));
+    options.height = static_cast<int>(parse_int(size.substr(x + 1), "--size height"));
+  }
+  if (args.has("width")) options.width = static_cast<int>(parse_int(args.option("width"), "--width"));
+  if (args.has("height")) options.height = static_cast<int>(parse_int(args.option("height"), "--height"));
+  return options;
+}
+#endif
+
+int cmd_view(const Args& args) {
+  if (!args.positional.empty()) gb::lessons::find(args.positional[0]);
+#ifdef GB_HAVE_VIEWER
+  gb::viewer::ViewerOptions options = viewer_options(args, "view");
+  if (!have_display()) return narrate_instead(args, "there is no display (DISPLAY is not set)");
   try {
     return gb::viewer::open_viewer(options);
   } catch (const gb::Error& e) {
+    if (std::string(e.what()).find("glfw") == std::string::npos) throw;  // not a window problem
     std::cerr << e.what() << "\n";
-    return narrate_instead(lesson, "the viewer could not open a window");
+    return narrate_instead(args, "the viewer could not open a window");
   }
 #else
-  return narrate_instead(lesson, "this build has no viewer window (built with GB_BUILD_VIEWER=OFF, or without libimgui-dev and libglfw3-dev)");
+  return narrate_instead(args, "this build has no viewer window (built with GB_BUILD_VIEWER=OFF, or without libimgui-dev and libglfw3-dev)");
 #endif
 }
 
 int cmd_shot(const Args& args) {
-  const std::string& id = lesson_arg(args, "shot");
-  gb::lessons::find(id);
   const std::string path = args.option("o");
+  if (args.positional.empty() && !args.has("recording") && !args.has("state")) {
+    throw gb::Error("glassbox shot", "a lesson id, --recording F.json or --state F", "none of them");
+  }
   if (path.empty()) throw gb::Error("glassbox shot", "-o FILE.png", "no output file");
 #ifdef GB_HAVE_VIEWER
-  gb::viewer::ViewerOptions options;
-  options.lesson = id;
-  const std::int64_t shown = parse_int(args.option("step", "0"), "--step");  // after N steps, as `run` counts
-  const auto total = static_cast<std::int64_t>(gb::lessons::run(id).steps.size());
-  if (shown < 0 || shown > total) {
-    throw gb::Error("glassbox shot", "--step in [0, " + std::to_string(total) + "] (0 = before the first step)",
-                    std::to_string(shown));
-  }
-  options.step = shown - 1;
-  options.width = static_cast<int>(parse_int(args.option("width", "1280"), "--width"));
-  options.height = static_cast<int>(parse_int(args.option("height", "800"), "--height"));
-  gb::viewer::shot(options, path);
+  gb::viewer::shot(viewer_options(args, "shot"), path);
   std::cout << "wrote " << path << "\n";
   return 0;
 #else
@@ -156,10 +194,16 @@ int dispatch(int argc, char** argv) {
     return 0;
   }
   if (command == "list") return cmd_list();
-  if (command == "run") return cmd_run(Args::parse(argc, argv, 2, {"level"}));
-  if (command == "export") return cmd_export(Args::parse(argc, argv, 2, {"format", "o"}));
-  if (command == "view") return cmd_view(Args::parse(argc, argv, argc > 1 ? 2 : 1, {"step"}));
-  if (command == "shot") return cmd_shot(Args::parse(argc, argv, 2, {"step", "o", "width", "height"}));
+  if (command == "run") return cmd_run(Args::parse(argc, argv, 2, {"level", "params"}));
+  if (command == "export") return cmd_export(Args::parse(argc, argv, 2, {"format", "o", "params"}));
+  if (command == "view") {
+    return cmd_view(Args::parse(argc, argv, argc > 1 ? 2 : 1, {"step", "level", "params", "recording", "state",
+                                                                "size", "width", "height"}));
+  }
+  if (command == "shot") {
+    return cmd_shot(Args::parse(argc, argv, 2, {"step", "o", "width", "height", "size", "level", "params", "recording",
+                                                "state", "search", "stats"}));
+  }
   if (const gb::lessons::Command* module_command = gb::lessons::find_command(command)) {
     return module_command->run(std::vector<std::string>(argv + 2, argv + argc), std::cout);
   }

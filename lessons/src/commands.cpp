@@ -4,8 +4,11 @@
 
 namespace gb::lessons {
 
+Command grad_command();  // commands/grad.cpp
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
+      grad_command(),
   };
   return list;
 }

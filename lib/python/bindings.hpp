@@ -16,6 +16,8 @@ namespace py = pybind11;
 void bind_tensor(py::module_& core);    // tensor_bindings.cpp
 void bind_trace(py::module_& trace);    // trace_bindings.cpp
 void bind_lessons(py::module_& lessons);  // lessons_bindings.cpp
+void bind_autodiff(py::module_& autodiff);  // autodiff_bindings.cpp: scalar expressions, four modes
+void bind_autograd(py::module_& m);       // autograd_bindings.cpp: reverse-mode tensors (gb.autograd.Variable)
 
 // NumPy array (or anything np.asarray accepts) -> Tensor. copy: None = zero-copy when the array's
 // layout allows it (else a copy), True = always copy, False = zero-copy or gb::Error.

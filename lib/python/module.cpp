@@ -75,4 +75,7 @@ PYBIND11_MODULE(_glassbox, m) {
   gb::python::bind_trace(trace);
   py::module_ lessons = m.def_submodule("lessons", "The lesson catalogue: list and run lessons");
   gb::python::bind_lessons(lessons);
+  py::module_ autodiff = m.def_submodule("autodiff", "Scalar expressions differentiated in four modes; Hessians");
+  gb::python::bind_autodiff(autodiff);
+  gb::python::bind_autograd(m);  // adds glassbox._glassbox.autograd.Variable and the tensor functions
 }

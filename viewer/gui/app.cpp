@@ -15,15 +15,18 @@
 
 namespace gb::viewer {
 
-void load_lesson(App& app, const std::string& id) {
-  app.session.load(id);
-  app.layouts.clear();
-  app.graph_views.clear();
-  app.scrolled_step.clear();
-  app.scrolled_section = -2;
-  app.load_error.clear();
-  app.step_error.clear();
-  app.playback.playing = false;
+void title_toolbar(float width) {
+  ImGui::SameLine(std::max(0.0f, ImGui::GetWindowContentRegionMax().x - width));
+  // Cover the end of a long title under the buttons so they read clearly.
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x - 4, p.y), ImVec2(p.x + width, p.y + ImGui::GetFrameHeight()),
+                                            ImGui::GetColorU32(ImGuiCol_ChildBg));
+}
+
+bool small_button(const char* label, const char* tooltip) {
+  bool pressed = ImGui::SmallButton(label);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tooltip);
+  return pressed;
 }
 
 void seek_to(App& app, std::int64_t step) {
@@ -132,6 +135,10 @@ void scene_grid(App& app, const std::vector<std::size_t>& indices, ImVec2 size, 
 // One panel per scene. With focus on, the scenes of the current section get the upper part of the
 // center and the others a strip below; otherwise (or at step -1) all share one grid.
 void draw_scenes(App& app) {
+  if (app.error.shown()) {
+    draw_error_panel(app);
+    return;
+  }
   if (!app.session.loaded()) {
     ImGui::TextDisabled("No lesson loaded. Pick one on the left.");
     return;
@@ -169,6 +176,7 @@ void draw_scenes(App& app) {
 }  // namespace
 
 void draw_app(App& app) {
+  app.stats = {};
   handle_shortcuts(app);
   const ImGuiIO& io = ImGui::GetIO();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
@@ -188,16 +196,21 @@ void draw_app(App& app) {
   float center_w = std::max(100.0f, avail.x - left_w - right_w - 2 * gap);
 
   ImGui::BeginChild("left", ImVec2(left_w, top_h), true);
-  ImGui::BeginChild("lessons", ImVec2(0, top_h * 0.5f), false);
+  ImGui::BeginChild("lessons", ImVec2(0, top_h * 0.38f), false);
   draw_lesson_list(app);
   ImGui::EndChild();
   ImGui::Separator();
+  // Parameters scroll; the state and export block keeps its place at the bottom.
+  const float share_h = ImGui::GetFrameHeightWithSpacing() * 4 + ImGui::GetTextLineHeightWithSpacing() * 3;
+  ImGui::BeginChild("parameters", ImVec2(0, std::max(60.0f, ImGui::GetContentRegionAvail().y - share_h)), false);
   draw_parameters(app);
-  ImGui::Separator();
   ImGui::Checkbox("Focus the section's scenes", &app.focus);
   if (ImGui::IsItemHovered()) {
     ImGui::SetTooltip("Large panels for the scenes the current lesson section works on,\na strip below for the others");
   }
+  ImGui::EndChild();
+  ImGui::Separator();
+  draw_share(app);
   ImGui::EndChild();
 
   ImGui::SameLine(0, gap);
@@ -218,19 +231,27 @@ void draw_app(App& app) {
 
 int open_viewer(const ViewerOptions& options) {
   App app;
-  load_lesson(app, options.lesson);  // an unknown lesson fails here, before any window opens
-  app.session.seek(options.step);
+  prepare(app, options);  // command-line mistakes fail here, before any window opens
   Window window(options.width, options.height, /*visible=*/true, "glassbox");
   app.fonts = window.fonts();
   double last = glfwGetTime();
   while (!window.should_close()) {
-    window.wait_events(app.playback.playing);
+    window.wait_events(app.playback.playing || app.layouts.pending() > 0);
     double now = glfwGetTime();
     advance_playback(app, now - last);
     last = now;
     window.begin_frame();
     draw_app(app);
     window.render();
+    if (!app.png_request.empty()) {  // the Export PNG button: this frame, as drawn
+      try {
+        write_window_png(window, app.png_request);
+        app.status = "wrote " + app.png_request;
+      } catch (const std::exception& e) {
+        app.status = e.what();
+      }
+      app.png_request.clear();
+    }
     window.swap();
   }
   return 0;

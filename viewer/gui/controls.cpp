@@ -1,6 +1,7 @@
 // controls.cpp: the bottom bar (start, back, play, forward, end, scrubber, speed, level, jump), the keyboard
 // shortcuts, playback timing, and the current step's caption with its source file:line.
 #include <imgui.h>
+#include <imgui_stdlib.h>
 
 #include <algorithm>
 
@@ -31,6 +32,17 @@ bool button(const char* label, const char* tooltip, float width = 0) {
 }
 
 }  // namespace
+
+void search_next(App& app) {
+  Playback& p = app.playback;
+  const std::int64_t found = app.session.find_step(p.search, app.session.step());
+  if (found < -1) {
+    p.search_note = p.search.empty() ? "" : "no step lights a node matching '" + p.search + "'";
+    return;
+  }
+  p.search_note = "'" + p.search + "': step " + std::to_string(found + 1);
+  seek_to(app, found);
+}
 
 // Teaching shortcuts, declared openly (also listed in viewer/README.md): Space plays or pauses,
 // Left/Right step at the chosen level, Home/End jump to the ends. Not while typing in a field.
@@ -84,7 +96,7 @@ void draw_controls(App& app) {
   // n steps, step 0 the state before the first. The Player counts from 0 (index n - 1).
   int shown = static_cast<int>(s.step()) + 1;
   const int total = static_cast<int>(s.steps());
-  ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 480.0f));
+  ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 660.0f));
   std::string format = "step %d of " + std::to_string(total);
   if (ImGui::SliderInt("##scrubber", &shown, 0, total, format.c_str())) seek_to(app, shown - 1);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Scrub through every step (0 = before the first)");
@@ -112,6 +124,17 @@ void draw_controls(App& app) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Jump to step (0 .. %d), Enter or Go", total);
   ImGui::SameLine();
   if (ImGui::Button("Go") || jump) seek_to(app, std::clamp(p.jump_to, 0, total) - 1);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Jump to the step number typed on the left");
+
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(130);
+  bool find = ImGui::InputTextWithHint("##search", "node or op", &p.search, ImGuiInputTextFlags_EnterReturnsTrue);
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("Search: the next step that lights or changes a graph node\nwhose id, label or op contains this text (Enter or Find)");
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Find") || find) search_next(app);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Jump to the next step that lights a matching node (wraps around)");
 
   // --- row 2: the caption, what happened and why ----------------------------------------------------
   const trace::Step* current = s.current_step();
@@ -126,6 +149,10 @@ void draw_controls(App& app) {
   ImGui::PopFont();
 
   // --- row 3: where the step comes from -----------------------------------------------------------------
+  if (!p.search_note.empty()) {
+    ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "%s", p.search_note.c_str());
+    ImGui::SameLine();
+  }
   if (!app.step_error.empty()) {
     ImGui::TextColored(ImVec4(1.0f, 0.35f, 0.35f, 1.0f), "%s", app.step_error.c_str());
   } else if (current) {
@@ -136,7 +163,8 @@ void draw_controls(App& app) {
     }
     ImGui::TextDisabled("%s", where.c_str());
   } else {
-    ImGui::TextDisabled("%s: %lld steps", s.recording().title.c_str(), static_cast<long long>(s.steps()));
+    ImGui::TextDisabled("%s: %lld steps%s%s", s.recording().title.c_str(), static_cast<long long>(s.steps()),
+                        s.from_file() ? "  \xC2\xB7  from " : "", s.origin().c_str());
   }
 }
 

@@ -2,6 +2,7 @@
 #include "draw_util.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -23,6 +24,53 @@ ImU32 category_color(std::string_view name) {
   std::size_t h = 14695981039346656037ull;  // FNV-1a: stable across runs, unlike std::hash
   for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   return series_color(h % 10);
+}
+
+namespace {
+struct SpanKind {
+  const char* name;
+  std::vector<const char*> words;  // any of them in the category (lowercase) picks this kind
+  ImU32 color;
+};
+const std::vector<SpanKind>& span_kinds() {
+  static const std::vector<SpanKind> kinds = {
+      {"forward", {"forward", "fwd"}, IM_COL32(78, 121, 167, 255)},
+      {"backward", {"backward", "bwd", "grad"}, IM_COL32(176, 122, 161, 255)},
+      {"communication", {"comm", "allreduce", "all-reduce", "send", "recv", "broadcast", "gather", "scatter"},
+       IM_COL32(89, 161, 79, 255)},
+      {"idle / bubble", {"idle", "bubble", "wait", "stall"}, IM_COL32(95, 95, 100, 255)},
+      {"optimizer", {"optim", "update", "step"}, IM_COL32(242, 142, 43, 255)},
+      {"schedule", {"schedul", "plan", "dispatch"}, IM_COL32(237, 201, 72, 255)},
+      {"memory", {"memory", "copy", "load", "store", "alloc"}, IM_COL32(156, 117, 95, 255)},
+      {"compute", {"compute", "kernel", "matmul", "gemm", "work"}, IM_COL32(118, 183, 178, 255)},
+  };
+  return kinds;
+}
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
+ImU32 span_kind_color(std::string_view category, std::string* name) {
+  const std::string lower = lowercase(category);
+  for (const SpanKind& kind : span_kinds()) {
+    for (const char* word : kind.words) {
+      if (lower.find(word) != std::string::npos) {
+        if (name) *name = kind.name;
+        return kind.color;
+      }
+    }
+  }
+  if (name) *name = std::string(category);
+  return category_color(category);
+}
+
+bool is_idle_kind(std::string_view category) {
+  std::string name;
+  span_kind_color(category, &name);
+  return name == "idle / bubble";
 }
 
 ImU32 diverging_color(double t) {

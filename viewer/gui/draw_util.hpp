@@ -26,6 +26,11 @@ inline constexpr ImU32 faint = IM_COL32(150, 150, 150, 255);
 
 // A color per name that stays the same across runs (spans by category, counters by name).
 ImU32 category_color(std::string_view name);
+// The color of a timeline span's category: a fixed palette for the kinds every lesson shares (forward,
+// backward, communication, idle/bubble, compute, schedule, optimizer, memory), matched by substring,
+// then category_color for any other name. `name` is the palette entry it matched (for the legend).
+ImU32 span_kind_color(std::string_view category, std::string* name = nullptr);
+bool is_idle_kind(std::string_view category);  // idle, bubble, wait: drawn hatched
 // The i-th color of a qualitative palette (plot series).
 ImU32 series_color(std::size_t index);
 // t in [0, 1] -> blue (0), white (0.5), red (1).

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <set>
 
 namespace gb::viewer {
 namespace {
@@ -95,6 +97,9 @@ GraphLayout grid_layout(const trace::GraphScene& g, const MeasureText& measure, 
 
 GraphLayout layout_graph(const trace::GraphScene& graph, const MeasureText& measure, double line_height,
                          bool left_to_right) {
+  // libgvc and libcgraph keep global state (the DOT lexer, the plugin list): one layout at a time.
+  static std::mutex graphviz;
+  std::lock_guard<std::mutex> lock(graphviz);
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) index.emplace(graph.nodes[i].id, i);
   if (graph.nodes.empty()) return GraphLayout{};
@@ -160,16 +165,45 @@ std::string layout_key(const std::string& scene_id, const trace::GraphScene& g, 
 }
 }  // namespace
 
-const GraphLayout& LayoutCache::get(const std::string& scene_id, const trace::GraphScene& graph,
+LayoutCache::~LayoutCache() = default;  // std::future from std::async waits for its worker
+
+void LayoutCache::clear() {
+  layouts_.clear();
+  for (auto& [key, future] : pending_) retired_.push_back(std::move(future));
+  pending_.clear();
+}
+
+const GraphLayout* LayoutCache::get(const std::string& scene_id, const trace::GraphScene& graph,
                                     const MeasureText& measure, double line_height, bool left_to_right) {
+  std::erase_if(retired_, [](const std::future<GraphLayout>& f) {
+    return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  });
   std::string key = layout_key(scene_id, graph, left_to_right);
-  auto it = layouts_.find(key);
-  if (it == layouts_.end()) {
-    // Panels lay out the final graph, so keys are few (per scene and direction); the App clears the
-    // cache on every load and re-run. Never erase here: callers hold references across two get()s.
-    it = layouts_.emplace(key, layout_graph(graph, measure, line_height, left_to_right)).first;
+  if (auto it = layouts_.find(key); it != layouts_.end()) return &it->second;
+  if (auto it = pending_.find(key); it != pending_.end()) {
+    if (it->second.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return nullptr;
+    GraphLayout done = it->second.get();
+    pending_.erase(it);
+    return &layouts_.emplace(key, std::move(done)).first->second;
   }
-  return it->second;
+  // Panels lay out the final graph, so keys are few (per scene, direction and collapsed groups); the
+  // App clears the cache on every load and re-run. Never erase here: callers hold pointers.
+  if (synchronous_ || (graph.nodes.size() <= kAsyncNodes && pending_.empty())) {
+    return &layouts_.emplace(key, layout_graph(graph, measure, line_height, left_to_right)).first->second;
+  }
+  // The worker gets copies of the graph and of every label's width, nothing that ImGui owns.
+  std::map<std::string, double> widths;
+  for (const auto& n : graph.nodes) {
+    for (const std::string* s : {&n.label, &n.id}) widths.emplace(*s, measure(*s));
+  }
+  pending_.emplace(key, std::async(std::launch::async, [graph, widths = std::move(widths), line_height, left_to_right] {
+                     auto table = [&widths](const std::string& s) {
+                       auto it = widths.find(s);
+                       return it == widths.end() ? 8.0 * static_cast<double>(s.size()) : it->second;
+                     };
+                     return layout_graph(graph, table, line_height, left_to_right);
+                   }));
+  return nullptr;
 }
 
 }  // namespace gb::viewer

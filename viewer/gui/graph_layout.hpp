@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <future>
 #include <map>
 #include <string>
 #include <vector>
@@ -50,18 +51,36 @@ using MeasureText = std::function<double(const std::string&)>;
 
 // Lays out with Graphviz: data flows left to right (left_to_right) or top to bottom, with room for
 // the value and gradient badges under each node. Falls back to a grid, with `error` set, if Graphviz cannot.
+// Safe to call from any thread: Graphviz itself is not, so calls take turns (one mutex).
 GraphLayout layout_graph(const trace::GraphScene& graph, const MeasureText& measure, double line_height,
                          bool left_to_right);
 
+// Layouts by scene and structure, computed once. Graphs of more than kAsyncNodes nodes are laid out on
+// a worker thread (std::async) so the window stays responsive; get() returns nullptr meanwhile and the
+// panel says "laying out...". The label widths are measured on the calling thread (ImGui is not
+// thread-safe), so the worker only sees copies.
 class LayoutCache {
  public:
-  // The layout for `graph` in scene `scene_id`, computed at most once per node/edge/group set.
-  const GraphLayout& get(const std::string& scene_id, const trace::GraphScene& graph, const MeasureText& measure,
+  static constexpr std::size_t kAsyncNodes = 150;
+  LayoutCache() = default;
+  LayoutCache(const LayoutCache&) = delete;
+  LayoutCache& operator=(const LayoutCache&) = delete;
+  ~LayoutCache();
+
+  // The layout for `graph` in scene `scene_id`, or nullptr while a worker computes it.
+  const GraphLayout* get(const std::string& scene_id, const trace::GraphScene& graph, const MeasureText& measure,
                          double line_height, bool left_to_right);
-  void clear() { layouts_.clear(); }
+  // Drops every layout (a new Recording); layouts still being computed finish and are thrown away.
+  void clear();
+  // Lay out on the calling thread, always (screenshots and benchmarks want the finished picture).
+  void set_synchronous(bool synchronous) { synchronous_ = synchronous; }
+  std::size_t pending() const { return pending_.size(); }
 
  private:
   std::map<std::string, GraphLayout> layouts_;  // key: scene id + the structure (see layout_key)
+  std::map<std::string, std::future<GraphLayout>> pending_;
+  std::vector<std::future<GraphLayout>> retired_;  // from before clear(), dropped once ready
+  bool synchronous_ = false;
 };
 
 }  // namespace gb::viewer

@@ -1,5 +1,5 @@
-// graph_panel.cpp: a Graph scene: Graphviz-laid-out nodes colored by state, value/gradient badges, lit
-// nodes and edges, bezier edges with arrowheads, hover tooltips, fit-to-panel with wheel zoom and drag pan.
+// graph_panel.cpp: a Graph scene: Graphviz-laid-out nodes colored by state, value/gradient badges, the lit
+// nodes with their inputs and outputs, collapsible groups, and the toolbar (fit, minimap, groups).
 #include <imgui.h>
 
 #include <algorithm>
@@ -9,6 +9,8 @@
 
 #include "app.hpp"
 #include "draw_util.hpp"
+#include "graph_groups.hpp"
+#include "graph_view.hpp"
 
 namespace gb::viewer {
 namespace {
@@ -26,16 +28,6 @@ NodeColors node_colors(trace::NodeState state) {
     case trace::NodeState::none: break;
   }
   return {IM_COL32(58, 70, 92, 255), IM_COL32(235, 235, 235, 255)};
-}
-
-const char* state_name(trace::NodeState state) {
-  switch (state) {
-    case trace::NodeState::pending: return "pending";
-    case trace::NodeState::running: return "running";
-    case trace::NodeState::done: return "done";
-    case trace::NodeState::none: break;
-  }
-  return "none";
 }
 
 std::string edge_key(const trace::GraphEdge& e) { return e.id.empty() ? e.from + "->" + e.to : e.id; }
@@ -57,32 +49,62 @@ float badge(ImDrawList* draw, ImFont* font, float size, ImVec2 top_center, std::
   return max.y - min.y;
 }
 
-void node_tooltip(const trace::GraphNode& n) {
+void node_tooltip(const trace::GraphNode& n, const CollapsedGraph* collapsed) {
   ImGui::BeginTooltip();
   ImGui::Text("%s", n.label.c_str());
   ImGui::TextDisabled("id %s", n.id.c_str());
+  if (collapsed) {
+    if (auto m = collapsed->members.find(n.id); m != collapsed->members.end()) {
+      ImGui::Text("a collapsed group of %zu nodes: click to expand it", m->second.size());
+    }
+  }
   if (!n.op.empty()) ImGui::Text("op: %s", n.op.c_str());
   if (!n.shape.empty()) ImGui::Text("shape: %s", n.shape.c_str());
   if (!n.dtype.empty()) ImGui::Text("dtype: %s", n.dtype.c_str());
-  ImGui::Text("state: %s", state_name(n.state));
+  ImGui::Text("state: %s", trace::node_state_name(n.state));
   if (!n.value.empty()) ImGui::Text("value: %s", n.value.c_str());
   if (!n.gradient.empty()) ImGui::Text("gradient: %s", n.gradient.c_str());
   ImGui::EndTooltip();
 }
 
-void legend(ImDrawList* draw, ImVec2 at) {
+void legend(ImDrawList* draw, ImVec2 at, float right) {
   for (auto state : {trace::NodeState::pending, trace::NodeState::running, trace::NodeState::done}) {
     draw->AddRectFilled(at, ImVec2(at.x + 10, at.y + 10), node_colors(state).fill, 2);
-    draw->AddText(ImVec2(at.x + 14, at.y - 3), colors::faint, state_name(state));
-    at.x += 24 + ImGui::CalcTextSize(state_name(state)).x;
+    draw->AddText(ImVec2(at.x + 14, at.y - 3), colors::faint, trace::node_state_name(state));
+    at.x += 24 + ImGui::CalcTextSize(trace::node_state_name(state)).x;
+  }
+  // The lit node's inputs and outputs: the colors of cells read and written in the tensor panel.
+  for (auto [name, color] : {std::pair{"input", colors::read}, std::pair{"output", colors::written}}) {
+    if (at.x + 18 + ImGui::CalcTextSize(name).x > right) break;
+    draw->AddLine(ImVec2(at.x, at.y + 5), ImVec2(at.x + 14, at.y + 5), color, 2.5f);
+    draw->AddText(ImVec2(at.x + 18, at.y - 3), colors::faint, name);
+    at.x += 28 + ImGui::CalcTextSize(name).x;
   }
 }
 
 }  // namespace
 
 void draw_graph_panel(App& app, const trace::SceneState& now, const trace::SceneState& final) {
-  const trace::GraphScene& graph = now.scene.graph;
-  if (graph.nodes.empty()) {
+  const std::string& scene_id = now.scene.id;
+  GraphView& view = app.graph_views[scene_id];
+  graph_toolbar(view, final.scene.graph);
+  // The graphs drawn: as recorded, or with some groups collapsed into one box each.
+  const trace::GraphScene* all = &final.scene.graph;
+  const trace::GraphScene* graph = &now.scene.graph;
+  const std::set<std::string>* lit = &now.highlighted;
+  CollapsedGraph collapsed_all, collapsed_now;
+  std::set<std::string> collapsed_lit;
+  const bool collapsing = !view.collapsed.empty();
+  if (collapsing) {
+    collapsed_all = collapse_groups(*all, view.collapsed, {}, nullptr);
+    collapsed_now = collapse_groups(*graph, view.collapsed, now.highlighted, &collapsed_lit);
+    all = &collapsed_all.graph;
+    graph = &collapsed_now.graph;
+    lit = &collapsed_lit;
+  }
+  app.stats.add(scene_id, "graph", "nodes_in_scene", static_cast<std::int64_t>(now.scene.graph.nodes.size()));
+  app.stats.add(scene_id, "graph", "edges_in_scene", static_cast<std::int64_t>(now.scene.graph.edges.size()));
+  if (graph->nodes.empty()) {
     ImGui::TextDisabled("(no nodes yet)");
     return;
   }
@@ -91,117 +113,139 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
   auto measure = [&](const std::string& s) {
     return static_cast<double>(font->CalcTextSizeA(font_size, FLT_MAX, 0.0f, s.c_str()).x);
   };
-  ImVec2 origin = ImGui::GetCursorScreenPos();
-  ImVec2 size = ImGui::GetContentRegionAvail();
-  size.x = std::max(size.x, 20.0f);
-  size.y = std::max(size.y, 20.0f);
-  const float margin = 12, legend_h = 20;
-  auto fit_of = [&](const GraphLayout& l) {
-    return static_cast<float>(std::min({(size.x - 2 * margin) / std::max(l.width, 1.0),
-                                        (size.y - 2 * margin - legend_h) / std::max(l.height, 1.0), 1.5}));
-  };
+  GraphCanvas canvas = begin_graph_canvas();
   // Laid out from the final graph, so nodes added step by step keep their places. Small graphs try
   // both directions and take the one that fits the panel larger (a wide panel: left to right).
-  const auto& all = final.scene.graph;
-  const GraphLayout* layout = &app.layouts.get(final.scene.id, all, measure, font_size, true);
-  if (all.nodes.size() <= 300) {
-    const GraphLayout& top_down = app.layouts.get(final.scene.id, all, measure, font_size, false);
-    if (fit_of(top_down) > fit_of(*layout) * 1.1f) layout = &top_down;
+  const GraphLayout* layout = app.layouts.get(scene_id, *all, measure, font_size, true);
+  if (layout && all->nodes.size() <= 300) {
+    const GraphLayout* top_down = app.layouts.get(scene_id, *all, measure, font_size, false);
+    if (top_down && canvas.fit_of(*top_down) > canvas.fit_of(*layout) * 1.1f) layout = top_down;
   }
-  const float fit = fit_of(*layout);
-  ImGui::InvisibleButton("canvas", size);
-  const bool hovered = ImGui::IsItemHovered();
-  const ImGuiIO& io = ImGui::GetIO();
-
-  GraphView& view = app.graph_views[now.scene.id];
-  const ImVec2 panel_center(origin.x + size.x * 0.5f, origin.y + size.y * 0.5f);
-  float scale = std::max(fit, 0.05f) * view.zoom;
-  if (hovered && io.MouseWheel != 0) {  // zoom around the point under the mouse
-    float zoom = std::clamp(view.zoom * std::pow(1.15f, io.MouseWheel), 0.2f, 10.0f);
-    float ratio = zoom / view.zoom;
-    view.pan.x = io.MousePos.x - panel_center.x - (io.MousePos.x - panel_center.x - view.pan.x) * ratio;
-    view.pan.y = io.MousePos.y - panel_center.y - (io.MousePos.y - panel_center.y - view.pan.y) * ratio;
-    view.zoom = zoom;
-    scale = std::max(fit, 0.05f) * view.zoom;
+  if (!layout) {  // a large graph is being laid out on a worker thread
+    ImGui::GetWindowDrawList()->AddText(ImVec2(canvas.origin.x + 8, canvas.origin.y + 8), colors::label,
+                                        ("laying out " + std::to_string(all->nodes.size()) + " nodes...").c_str());
+    app.stats.add(scene_id, "graph", "layout_pending", 1);
+    return;
   }
-  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
-    view.pan.x += io.MouseDelta.x;
-    view.pan.y += io.MouseDelta.y;
-  }
-  if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) view = GraphView{};
-
-  auto to_screen = [&](const Point& p) {
-    return ImVec2(panel_center.x + view.pan.x + static_cast<float>(p.x - layout->width * 0.5) * scale,
-                  panel_center.y + view.pan.y + static_cast<float>(p.y - layout->height * 0.5) * scale - legend_h * 0.5f);
-  };
-
+  canvas.place(*layout, view);
+  const bool hovered = canvas.hovered;
   ImDrawList* draw = ImGui::GetWindowDrawList();
-  draw->PushClipRect(origin, ImVec2(origin.x + size.x, origin.y + size.y), true);
+  draw->PushClipRect(canvas.origin, canvas.max(), true);
+  const float scale = canvas.scale;
+  const bool show_text = font_size * scale >= 5.0f;  // level of detail: no unreadable text
 
-  for (const auto& group : layout->groups) {
-    ImVec2 a = to_screen(group.min), b = to_screen(group.max);
+  std::string clicked_group;  // a click on a cluster label collapses it, on a collapsed box expands it
+  for (std::size_t gi = 0; gi < layout->groups.size(); ++gi) {
+    const auto& group = layout->groups[gi];
+    ImVec2 a = canvas.to_screen(group.min), b = canvas.to_screen(group.max);
     draw->AddRectFilled(a, b, IM_COL32(255, 255, 255, 10), 6);
     draw->AddRect(a, b, IM_COL32(255, 255, 255, 50), 6);
-    draw->AddText(font, font_size * 0.85f * scale, ImVec2(a.x + 6, a.y + 3), colors::faint, group.label.c_str());
+    std::string label = "[-] " + group.label;
+    if (show_text) draw->AddText(font, font_size * 0.85f * scale, ImVec2(a.x + 6, a.y + 3), colors::faint, label.c_str());
+    ImVec2 label_max(a.x + 6 + font->CalcTextSizeA(font_size * 0.85f * scale, FLT_MAX, 0, label.c_str()).x, a.y + 3 + font_size * scale);
+    if (hovered && mouse_in(a, label_max) && gi < all->groups.size()) {
+      ImGui::SetTooltip("group %s: click to collapse it into one box", group.label.c_str());
+      if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) clicked_group = all->groups[gi].id;
+    }
   }
 
+  // Which drawn nodes feed the lit nodes (inputs) and which they feed (outputs).
+  std::set<std::string> inputs, outputs;
+  for (const auto& edge : graph->edges) {
+    if (lit->count(edge.to)) inputs.insert(edge.from);
+    if (lit->count(edge.from)) outputs.insert(edge.to);
+  }
   // Edges, found in the layout by their place in the final graph.
   std::map<std::string, std::size_t> edge_index;
-  for (std::size_t i = 0; i < final.scene.graph.edges.size(); ++i) edge_index.emplace(edge_key(final.scene.graph.edges[i]), i);
-  for (const auto& edge : graph.edges) {
+  for (std::size_t i = 0; i < all->edges.size(); ++i) edge_index.emplace(edge_key(all->edges[i]), i);
+  std::int64_t edges_drawn = 0, edges_lit = 0;
+  for (const auto& edge : graph->edges) {
     auto it = edge_index.find(edge_key(edge));
     if (it == edge_index.end() || it->second >= layout->edges.size()) continue;
     const EdgePath& path = layout->edges[it->second];
     if (path.bezier.size() < 4) continue;
-    const bool lit = now.highlighted.count(edge.id) > 0;
-    const ImU32 color = lit ? colors::highlight : IM_COL32(160, 165, 175, 255);
-    const float thickness = (lit ? 3.0f : 1.4f) * std::clamp(scale, 0.6f, 1.5f);
+    const bool lit_edge = lit->count(edge.id) > 0;
+    const bool input = lit->count(edge.to) > 0, output = lit->count(edge.from) > 0;
+    const ImU32 color = lit_edge ? colors::highlight : input ? colors::read : output ? colors::written : IM_COL32(160, 165, 175, 255);
+    const float thickness = (lit_edge || input || output ? 3.0f : 1.4f) * std::clamp(scale, 0.6f, 1.5f);
     std::vector<ImVec2> p;
-    for (const auto& q : path.bezier) p.push_back(to_screen(q));
+    for (const auto& q : path.bezier) p.push_back(canvas.to_screen(q));
     for (std::size_t k = 0; k + 3 < p.size(); k += 3) draw->AddBezierCubic(p[k], p[k + 1], p[k + 2], p[k + 3], color, thickness);
-    if (path.has_tip) {
-      arrow_head(draw, p.back(), to_screen(path.tip), std::max(6.0f, 10.0f * scale), color);
-    } else {
-      arrow_head(draw, p[p.size() - 2], p.back(), std::max(6.0f, 10.0f * scale), color);
+    const float tip = std::max(6.0f, 10.0f * scale);
+    if (path.has_tip) arrow_head(draw, p.back(), canvas.to_screen(path.tip), tip, color);
+    else arrow_head(draw, p[p.size() - 2], p.back(), tip, color);
+    if (show_text && path.has_label && !edge.label.empty()) {
+      centered_text(draw, font, font_size * 0.8f * scale, canvas.to_screen(path.label), colors::label, edge.label);
     }
-    if (path.has_label && !edge.label.empty()) {
-      centered_text(draw, font, font_size * 0.8f * scale, to_screen(path.label), colors::label, edge.label);
-    }
+    auto members = collapsing ? collapsed_now.edge_members.find(edge.id) : collapsed_now.edge_members.end();
+    edges_drawn += members != collapsed_now.edge_members.end() ? static_cast<std::int64_t>(members->second.size()) : 1;
+    edges_lit += lit_edge || input || output;
   }
 
   const trace::GraphNode* hovered_node = nullptr;
-  for (const auto& node : graph.nodes) {
+  std::int64_t nodes_drawn = 0, group_boxes = 0, nodes_in_boxes = 0;
+  for (const auto& node : graph->nodes) {
     auto it = layout->nodes.find(node.id);
     if (it == layout->nodes.end()) continue;
     const NodeBox& box = it->second;
-    ImVec2 c = to_screen(box.center);
+    ImVec2 c = canvas.to_screen(box.center);
     float hw = static_cast<float>(box.width) * 0.5f * scale, hh = static_cast<float>(box.height) * 0.5f * scale;
     ImVec2 min(c.x - hw, c.y - hh), max(c.x + hw, c.y + hh);
     NodeColors nc = node_colors(node.state);
+    auto members = collapsing ? collapsed_now.members.find(node.id) : collapsed_now.members.end();
+    const bool group_box = members != collapsed_now.members.end();
     draw->AddRectFilled(min, max, nc.fill, 6 * scale);
-    if (now.highlighted.count(node.id)) {
+    if (group_box) {  // a collapsed group: a double border
+      draw->AddRect(ImVec2(min.x - 3, min.y - 3), ImVec2(max.x + 3, max.y + 3), IM_COL32(255, 255, 255, 120), 7 * scale);
+      ++group_boxes;
+      nodes_in_boxes += static_cast<std::int64_t>(members->second.size());
+    } else {
+      ++nodes_drawn;
+    }
+    if (lit->count(node.id)) {
       draw->AddRect(ImVec2(min.x - 2, min.y - 2), ImVec2(max.x + 2, max.y + 2), colors::highlight, 7 * scale, 0,
                     std::max(2.5f, 3.5f * scale));
+    } else if (inputs.count(node.id) || outputs.count(node.id)) {
+      draw->AddRect(ImVec2(min.x - 1, min.y - 1), ImVec2(max.x + 1, max.y + 1), inputs.count(node.id) ? colors::read : colors::written,
+                    6 * scale, 0, 2.0f);
     } else {
       draw->AddRect(min, max, IM_COL32(255, 255, 255, 60), 6 * scale);
     }
-    centered_text(draw, font, font_size * scale, c, nc.text, node.label.empty() ? node.id : node.label);
+    if (show_text) centered_text(draw, font, font_size * scale, c, nc.text, node.label.empty() ? node.id : node.label);
     // Badges under the node: the value it computed, then the gradient flowing back into it.
-    float y = max.y + 2 * scale;
-    const float badge_size = font_size * 0.85f * scale;
-    const float badge_w = std::max(2 * hw + 24 * scale, 70 * scale);
-    if (!node.value.empty()) {
-      y += badge(draw, font, badge_size, ImVec2(c.x, y), "= " + node.value, badge_w, IM_COL32(40, 90, 160, 235)) + 2 * scale;
+    if (show_text) {
+      float y = max.y + 2 * scale;
+      const float badge_size = font_size * 0.85f * scale;
+      const float badge_w = std::max(2 * hw + 24 * scale, 70 * scale);
+      if (!node.value.empty()) {
+        y += badge(draw, font, badge_size, ImVec2(c.x, y), (group_box ? "" : "= ") + node.value, badge_w, IM_COL32(40, 90, 160, 235)) + 2 * scale;
+      }
+      if (!node.gradient.empty()) badge(draw, font, badge_size, ImVec2(c.x, y), "grad " + node.gradient, badge_w, IM_COL32(150, 60, 110, 235));
     }
-    if (!node.gradient.empty()) badge(draw, font, badge_size, ImVec2(c.x, y), "grad " + node.gradient, badge_w, IM_COL32(150, 60, 110, 235));
-    if (hovered && mouse_in(min, max)) hovered_node = &node;
+    if (hovered && mouse_in(min, max)) {
+      hovered_node = &node;
+      if (group_box && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) clicked_group = node.id.substr(6);  // "group:"
+    }
   }
-  legend(draw, ImVec2(origin.x + 4, origin.y + size.y - 14));
+  legend(draw, ImVec2(canvas.origin.x + 4, canvas.origin.y + canvas.size.y - 14), canvas.max().x);
   if (!layout->error.empty()) {
-    draw->AddText(ImVec2(origin.x + 4, origin.y + size.y - 32), IM_COL32(255, 90, 90, 255), layout->error.c_str());
+    draw->AddText(ImVec2(canvas.origin.x + 4, canvas.origin.y + canvas.size.y - 32), IM_COL32(255, 90, 90, 255), layout->error.c_str());
   }
+  const bool minimap = view.minimap && all->nodes.size() > kMinimapNodes;
+  if (minimap) draw_minimap(draw, canvas, *layout, *graph, view);
   draw->PopClipRect();
-  if (hovered_node && !ImGui::IsMouseDragging(ImGuiMouseButton_Left)) node_tooltip(*hovered_node);
+  if (!clicked_group.empty()) {
+    if (!view.collapsed.erase(clicked_group)) view.collapsed.insert(clicked_group);
+  }
+  if (hovered_node && !ImGui::IsMouseDragging(ImGuiMouseButton_Left)) node_tooltip(*hovered_node, collapsing ? &collapsed_now : nullptr);
+
+  app.stats.add(scene_id, "graph", "nodes_drawn", nodes_drawn);
+  app.stats.add(scene_id, "graph", "group_boxes_drawn", group_boxes);
+  app.stats.add(scene_id, "graph", "nodes_in_group_boxes", nodes_in_boxes);
+  app.stats.add(scene_id, "graph", "edges_drawn", edges_drawn);
+  app.stats.add(scene_id, "graph", "edges_lit", edges_lit);
+  app.stats.add(scene_id, "graph", "lit_ids", static_cast<std::int64_t>(lit->size()));
+  app.stats.add(scene_id, "graph", "minimap", minimap ? 1 : 0);
 }
 
 }  // namespace gb::viewer

@@ -17,7 +17,8 @@ void draw_lesson_list(App& app) {
     ImGui::TextDisabled("No lessons are registered.");
     return;
   }
-  const std::string current = app.session.loaded() ? app.session.lesson().id : "";
+  const std::string current =
+      app.session.loaded() && app.session.lesson() && !app.session.from_file() ? app.session.lesson()->id : "";
   // Lessons come in course order, so a part's lessons are consecutive.
   for (std::size_t i = 0; i < catalogue.size();) {
     const std::string& part = catalogue[i].part;
@@ -46,8 +47,20 @@ void draw_parameters(App& app) {
   ImGui::TextUnformatted("Parameters");
   ImGui::PopFont();
   bool rerun = false;
-  if (app.session.loaded()) {
-    const auto& lesson = app.session.lesson();
+  if (app.session.loaded() && app.session.from_file()) {
+    // A Recording file is shown as recorded: its parameters cannot be re-run from here.
+    ImGui::TextDisabled("From %s:", app.session.origin().c_str());
+    for (const auto& [name, value] : app.session.recording().parameters) ImGui::BulletText("%s = %s", name.c_str(), value.c_str());
+    if (app.session.recording().parameters.empty()) ImGui::TextDisabled("(no parameters recorded)");
+    if (app.session.lesson() && small_button("Run the lesson", "Run this lesson now with these parameters")) {
+      try {
+        load_lesson(app, app.session.lesson()->id, app.session.recording().parameters);
+      } catch (const std::exception& e) {
+        app.load_error = e.what();
+      }
+    }
+  } else if (app.session.loaded() && app.session.lesson()) {
+    const auto& lesson = *app.session.lesson();
     if (lesson.parameters.empty()) ImGui::TextDisabled("This lesson has no parameters.");
     for (const auto& p : lesson.parameters) {
       ImGui::PushID(p.name.c_str());
@@ -73,12 +86,15 @@ void draw_parameters(App& app) {
     if (ImGui::Button("Defaults")) {
       for (const auto& p : lesson.parameters) app.session.params()[p.name] = p.default_value;
     }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Put every parameter back to its default (then Re-run)");
   }
   if (rerun) {
     try {
       app.session.rerun();
       app.layouts.clear();
+      app.graph_views.clear();
       app.scrolled_step.clear();
+      app.error = {};
       app.load_error.clear();
       app.step_error.clear();
       app.playback.playing = false;

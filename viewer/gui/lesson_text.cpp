@@ -117,12 +117,14 @@ void draw_lesson_text(App& app) {
     return;
   }
   if (app.document_generation != app.session.generation()) {
-    app.document = parse_markdown(app.session.lesson().text);
+    // A Recording file shows the text of the registered lesson it names, when there is one.
+    app.document = app.session.lesson() ? parse_markdown(app.session.lesson()->text) : std::vector<Block>{};
     app.document_generation = app.session.generation();
     app.scrolled_section = -2;
   }
   if (app.document.empty()) {
-    ImGui::TextDisabled("This lesson has no text.");
+    ImGui::TextDisabled(app.session.lesson() ? "This lesson has no text."
+                                             : "This Recording names no registered lesson, so there is no text to show.");
     return;
   }
   const trace::Step* step = app.session.current_step();

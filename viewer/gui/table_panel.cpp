@@ -11,6 +11,7 @@ namespace gb::viewer {
 void draw_table_panel(App& app, const trace::SceneState& now, const trace::SceneState& final) {
   (void)final;
   const trace::TableScene& table = now.scene.table;
+  app.stats.add(now.scene.id, "table", "rows_in_scene", static_cast<std::int64_t>(table.rows.size()));
   if (table.columns.empty()) {
     ImGui::TextDisabled("(no columns)");
     return;
@@ -34,6 +35,8 @@ void draw_table_panel(App& app, const trace::SceneState& now, const trace::Scene
     if (newest && scroll) ImGui::SetScrollHereY(1.0f);
   }
   ImGui::EndTable();
+  app.stats.add(now.scene.id, "table", "rows_drawn", static_cast<std::int64_t>(table.rows.size()));
+  app.stats.add(now.scene.id, "table", "columns", columns);
   if (table.rows.empty()) ImGui::TextDisabled("(no rows yet)");
 }
 

@@ -38,6 +38,8 @@ void draw_text_panel(App& app, const trace::SceneState& now, const trace::SceneS
   }
   ImGui::PopFont();
   ImGui::EndChild();
+  app.stats.add(now.scene.id, "text", "lines_drawn", static_cast<std::int64_t>(text.lines.size()));
+  app.stats.add(now.scene.id, "text", "cursor", text.cursor);
 }
 
 }  // namespace gb::viewer

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "app.hpp"
@@ -34,4 +35,9 @@ class Window {
   Fonts fonts_;
 };
 
+}  // namespace gb::viewer
+
+namespace gb::viewer {
+// The back buffer (as the last render() drew it, before the swap) written as an opaque PNG. Throws gb::Error.
+void write_window_png(Window& window, const std::string& path);
 }  // namespace gb::viewer

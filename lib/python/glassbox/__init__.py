@@ -15,6 +15,8 @@ operation, what it expected and what it was given.
 from ._glassbox import Error, NotImplementedExercise
 from . import core, lessons, trace
 from .core import *  # noqa: F401,F403  (the core API at the top level: gb.Tensor, gb.add, ...)
+from . import autodiff  # scalar expressions: gb.autodiff.grad(expr, point, mode), gb.autodiff.hessian
+from . import autograd  # reverse-mode tensors: gb.Tensor(..., requires_grad=True), .backward(), .grad
 
 __version__ = "0.1.0"
-__all__ = ["Error", "NotImplementedExercise", "core", "trace", "lessons"] + list(core.__all__)
+__all__ = ["Error", "NotImplementedExercise", "core", "trace", "lessons", "autodiff", "autograd"] + list(core.__all__)
