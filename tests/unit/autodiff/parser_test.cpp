@@ -1,6 +1,8 @@
 // parser_test.cpp: the expression language: tokens, precedence, printing, and errors with line:column.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "gb/autodiff/evaluate.hpp"
 #include "gb/autodiff/parser.hpp"
 #include "gb/core/error.hpp"
@@ -111,3 +113,13 @@ TEST(ExpressionLanguage, UnknownVariablesAndDomainErrorsAtEvaluation) {
   EXPECT_NE(error_of("exp(x)", {{"x", 1000}}).find("exp: expected a finite result"), std::string::npos);
   EXPECT_DOUBLE_EQ(eval("x ^ 2", {{"x", -3}}), 9);  // an integer power of a negative base is fine
 }
+
+namespace {
+
+// ln is the lesson's spelling of the natural logarithm; it reads as log.
+TEST(ExpressionLanguage, LnIsTheNaturalLogarithm) {
+  EXPECT_DOUBLE_EQ(eval("ln(x)", {{"x", 2.0}}), std::log(2.0));
+  EXPECT_DOUBLE_EQ(eval("ln(x) - log(x)", {{"x", 7.0}}), 0.0);
+}
+
+}  // namespace
