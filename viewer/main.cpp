@@ -12,6 +12,7 @@
 #include "gb/trace/export.hpp"
 #include "gb/trace/json.hpp"
 #ifdef GB_HAVE_VIEWER
+#include "gui/state_file.hpp"
 #include "gui/viewer.hpp"
 #endif
 
@@ -100,6 +101,21 @@ int cmd_export(const Args& args) {
 int narrate_instead(const Args& args, const std::string& why) {
   gb::trace::Recording recording;
   std::string what, view;
+#ifdef GB_HAVE_VIEWER
+  if (args.has("state")) {  // the state's lesson (or Recording file) with its parameters
+    const gb::viewer::ViewState state = gb::viewer::read_state_file(args.option("state"));
+    if (!state.recording.empty()) {
+      recording = gb::trace::from_json(gb::cli::read_file(state.recording, "glassbox view --state"));
+    } else {
+      gb::lessons::Params params = state.params;
+      for (const auto& [name, value] : gb::cli::all_params(args)) params[name] = value;
+      recording = gb::lessons::run(state.lesson, params);
+    }
+    what = "the state " + args.option("state") + " (" + (state.recording.empty() ? "lesson " + state.lesson : state.recording) +
+           ", step " + std::to_string(state.step) + ")";
+    view = "--state " + args.option("state");
+  } else
+#endif
   if (args.has("recording")) {
     recording = gb::trace::from_json(gb::cli::read_file(args.option("recording"), "glassbox view --recording"));
     what = "the Recording " + args.option("recording");

@@ -2,6 +2,7 @@
 #pragma once
 #include "gb/core/dtype.hpp"
 #include "gb/core/error.hpp"
+#include "gb/core/math.hpp"
 #include "gb/core/ops.hpp"
 #include "gb/core/print.hpp"
 #include "gb/core/rng.hpp"
