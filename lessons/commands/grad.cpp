@@ -1,19 +1,29 @@
-// grad.cpp: `glassbox grad "EXPR" --at x1=2,x2=5 [--mode forward|reverse|numeric|symbolic] [--hessian]`
+// grad.cpp: `glassbox grad "EXPR" --at x1=2,x2=5 [--mode forward|reverse|numeric|symbolic|graph] [--hessian]`
 //
 // Prints `value <f>`, then `d/d<var> <partial>` per variable in the order they first appear in the
 // expression, then with --hessian one `hessian <row>` line per row (forward over reverse). Numbers
 // are printed with %.17g, so they read back to the same double.
+// A script with statements (lesson 09: several lines or ';', if/while/for, a final `return`) is
+// parsed into a graph (control::parse_script) and differentiated by the graph-level backward pass
+// (graph::gradients), through its If and While ops; `--mode graph` does the same for an expression.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <ostream>
 
 #include "gb/autodiff/modes.hpp"
 #include "gb/autodiff/parser.hpp"
+#include "gb/control/script.hpp"
+#include "gb/graph/backward.hpp"
+#include "gb/graph/executor.hpp"
 #include "gb/core/error.hpp"
 #include "gb/lessons/commands.hpp"
 
 namespace gb::lessons {
+
+// "x1=2,x2=5" -> {x1: 2, x2: 5}; gb::Error naming `op` for anything else. Shared with graph.cpp.
+std::map<std::string, double> parse_assignments(const std::string& text, const std::string& op);
 
 namespace {
 
@@ -23,31 +33,39 @@ std::string full(double v) {
   return buf;
 }
 
-double parse_number(const std::string& text, const std::string& name) {
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE) {
-    throw Error("grad --at", "a number for " + name, "'" + text + "'");
-  }
-  return v;
+
+autodiff::Point parse_point(const std::string& text) { return parse_assignments(text, "grad --at"); }
+
+bool is_script(const std::string& text) {
+  return text.find('\n') != std::string::npos || text.find(';') != std::string::npos ||
+         text.find("return") != std::string::npos;
 }
 
-// "x1=2,x2=5" -> {x1: 2, x2: 5}
-autodiff::Point parse_point(const std::string& text) {
-  autodiff::Point point;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string item = text.substr(start, comma - start);
-    const std::size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) throw Error("grad --at", "name=value pairs separated by commas (x1=2,x2=5)", "'" + item + "'");
-    const std::string name = item.substr(0, eq);
-    if (point.count(name)) throw Error("grad --at", "each variable once", "'" + name + "' twice");
-    point[name] = parse_number(item.substr(eq + 1), name);
-    start = comma + 1;
+// The script's value and its gradient by every input, with the graph-level backward pass.
+void graph_gradient(const std::string& script_text, const autodiff::Point& point, std::ostream& out) {
+  control::Script script = control::parse_script(script_text);
+  graph::Graph& g = script.graph;
+  std::vector<graph::ValueId> inputs;
+  graph::Feeds feeds;
+  for (const std::string& name : script.inputs) {
+    auto at = point.find(name);
+    if (at == point.end()) throw Error("grad --at", "a value for every input of the script", "none for '" + name + "'");
+    inputs.push_back(*g.find_input(name));
+    feeds[name] = Tensor::scalar(at->second, DType::f64);
   }
-  return point;
+  for (const auto& [name, value] : point) {
+    if (!feeds.count(name)) throw Error("grad --at", "only the script's inputs", "'" + name + "'");
+  }
+  const graph::ValueId value = g.outputs().at(0);
+  std::vector<graph::ValueId> fetch = {value};
+  if (!inputs.empty()) {
+    for (graph::ValueId d : graph::gradients(g, value, inputs)) fetch.push_back(d);
+  }
+  g.set_outputs(fetch);
+  const std::vector<Tensor> r = graph::run(g, feeds);
+  if (r[0].numel() != 1) throw Error("grad", "a script that returns one number", "a value of shape " + shape_str(r[0].shape()));
+  out << "value " << full(r[0].item()) << "\n";
+  for (std::size_t i = 0; i < script.inputs.size(); ++i) out << "d/d" << script.inputs[i] << " " << full(r[i + 1].item()) << "\n";
 }
 
 int run_grad(const std::vector<std::string>& args, std::ostream& out) {
@@ -68,8 +86,16 @@ int run_grad(const std::vector<std::string>& args, std::ostream& out) {
     else throw Error("grad", "one expression (quote it)", "a second one, '" + a + "'");
   }
   if (!have_expression) throw Error("grad", "an expression, e.g. glassbox grad \"log(x1) + x1*x2\" --at x1=2,x2=5", "none");
-  const autodiff::ExprPtr f = autodiff::parse(expression);
   const autodiff::Point point = at.empty() ? autodiff::Point{} : parse_point(at);
+  if (is_script(expression) || mode == "graph") {
+    if (with_hessian) throw Error("grad --hessian", "an expression (scripts have gradients only)", "a script");
+    if (mode != "reverse" && mode != "graph") {
+      throw Error("grad --mode", "graph (a script is differentiated by the graph's backward pass)", "'" + mode + "'");
+    }
+    graph_gradient(is_script(expression) ? expression : "return " + expression, point, out);
+    return 0;
+  }
+  const autodiff::ExprPtr f = autodiff::parse(expression);
   const autodiff::Gradient g = autodiff::gradient(f, point, autodiff::mode_from_name(mode));
   out << "value " << full(g.value) << "\n";
   for (std::size_t i = 0; i < g.variables.size(); ++i) out << "d/d" << g.variables[i] << " " << full(g.partials[i]) << "\n";
@@ -85,9 +111,32 @@ int run_grad(const std::vector<std::string>& args, std::ostream& out) {
 
 }  // namespace
 
+std::map<std::string, double> parse_assignments(const std::string& text, const std::string& op) {
+  std::map<std::string, double> point;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error(op, "name=value pairs separated by commas (x1=2,x2=5)", "'" + item + "'");
+    const std::string name = item.substr(0, eq), number = item.substr(eq + 1);
+    if (point.count(name)) throw Error(op, "each variable once", "'" + name + "' twice");
+    errno = 0;
+    char* end = nullptr;
+    const double v = std::strtod(number.c_str(), &end);
+    if (number.empty() || end != number.c_str() + number.size() || errno == ERANGE) {
+      throw Error(op, "a number for " + name, "'" + number + "'");
+    }
+    point[name] = v;
+    start = comma + 1;
+  }
+  return point;
+}
+
 Command grad_command() {
-  return {"grad", "grad EXPR --at x1=2,x2=5 [--mode forward|reverse|numeric|symbolic] [--hessian]",
-          "the value and gradient of an expression (and its Hessian), in one of four modes of differentiation",
+  return {"grad", "grad EXPR|SCRIPT --at x1=2,x2=5 [--mode forward|reverse|numeric|symbolic|graph] [--hessian]",
+          "the value and gradient of an expression (and its Hessian) in one of five modes, or of a script with "
+          "if/while/for (graph-level AD)",
           run_grad};
 }
 

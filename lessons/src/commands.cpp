@@ -4,11 +4,13 @@
 
 namespace gb::lessons {
 
-Command grad_command();  // commands/grad.cpp
+Command grad_command();   // commands/grad.cpp
+Command graph_command();  // commands/graph.cpp
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       grad_command(),
+      graph_command(),
   };
   return list;
 }

@@ -18,6 +18,8 @@ void bind_trace(py::module_& trace);    // trace_bindings.cpp
 void bind_lessons(py::module_& lessons);  // lessons_bindings.cpp
 void bind_autodiff(py::module_& autodiff);  // autodiff_bindings.cpp: scalar expressions, four modes
 void bind_autograd(py::module_& m);       // autograd_bindings.cpp: reverse-mode tensors (gb.autograd.Variable)
+void bind_kernels(py::module_& kernels);  // kernels_bindings.cpp: the GEMM ladder, memory layouts
+void bind_graph(py::module_& graph);      // graph_bindings.cpp: graphs, scripts, tracing (lessons 06-09)
 
 // NumPy array (or anything np.asarray accepts) -> Tensor. copy: None = zero-copy when the array's
 // layout allows it (else a copy), True = always copy, False = zero-copy or gb::Error.

@@ -77,5 +77,9 @@ PYBIND11_MODULE(_glassbox, m) {
   gb::python::bind_lessons(lessons);
   py::module_ autodiff = m.def_submodule("autodiff", "Scalar expressions differentiated in four modes; Hessians");
   gb::python::bind_autodiff(autodiff);
+  py::module_ kernels = m.def_submodule("kernels", "Inference kernels: the GEMM ladder, memory layouts");
+  gb::python::bind_kernels(kernels);
+  py::module_ graph = m.def_submodule("graph", "Computation graphs, executors, control flow, scripts, tracing");
+  gb::python::bind_graph(graph);
   gb::python::bind_autograd(m);  // adds glassbox._glassbox.autograd.Variable and the tensor functions
 }

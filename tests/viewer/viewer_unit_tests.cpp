@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "gb/core/error.hpp"
 #include "gb/trace/replay.hpp"
 #include "graph_groups.hpp"
 #include "graph_layout.hpp"
+#include "markdown.hpp"
 #include "session.hpp"
 #include "state_file.hpp"
 
@@ -275,3 +277,44 @@ TEST(ViewerLayout, LargeGraphsAreLaidOutOnAWorker) {
 
 }  // namespace
 }  // namespace gb::viewer
+
+TEST(ViewerMarkdown, IndentedAndFencedCodeBlocks) {
+  using gb::viewer::BlockKind;
+  const auto blocks = gb::viewer::parse_markdown(
+      "Text that\n    continues a paragraph.\n\n    l = x\n\n    return l\nAfter.\n\n```\nfenced\n```\n");
+  ASSERT_EQ(blocks.size(), 4u);
+  EXPECT_EQ(blocks[0].kind, BlockKind::paragraph);
+  EXPECT_EQ(blocks[1].kind, BlockKind::code);
+  EXPECT_EQ(blocks[1].text, "l = x\n\nreturn l");
+  EXPECT_EQ(blocks[2].kind, BlockKind::paragraph);
+  EXPECT_EQ(blocks[3].kind, BlockKind::code);
+  EXPECT_EQ(blocks[3].text, "fenced");
+}
+
+TEST(ViewerLayout, LabelledEdgesAcrossClustersLayOutWithoutCrashing) {
+  // Graphviz 2.42's dot double-frees in gvFreeLayout on this graph (lesson 08's backward graph: a
+  // forward and a backward cluster, labelled edges between them) when edges carry `label`; the
+  // layout uses external labels (xlabel) instead.
+  const int widths[29] = {48, 54, 48, 67, 48, 67, 48, 48, 67, 48, 79, 79, 79, 84, 84, 113, 84, 84, 134, 134, 134, 48, 48, 48, 48, 48, 84, 84, 48};
+  const std::vector<std::pair<int, int>> edges = {{3, 4}, {2, 4}, {5, 6}, {2, 6}, {4, 7}, {6, 7}, {0, 9}, {8, 9}, {1, 13}, {2, 14}, {1, 15}, {0, 16}, {2, 17}, {10, 18}, {16, 18}, {13, 19}, {11, 19}, {14, 20}, {17, 20}, {12, 21}, {6, 21}, {12, 22}, {4, 22}, {22, 23}, {21, 24}, {3, 24}, {23, 25}, {24, 25}, {0, 26}, {1, 27}, {23, 28}, {24, 28}};
+  const std::set<int> backward = {13, 14, 16, 17, 21, 22, 23, 24, 25, 26, 27, 28};
+  gb::trace::GraphScene g;
+  for (int i = 0; i < 29; ++i) {
+    gb::trace::GraphNode node;
+    node.id = "n" + std::to_string(i);
+    node.label = std::string(static_cast<std::size_t>(widths[i] / 8), 'x');
+    node.group = backward.count(i) ? "backward" : "forward";
+    g.nodes.push_back(node);
+  }
+  g.groups = {{"forward", "forward"}, {"backward", "backward"}};
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    g.edges.push_back({"e" + std::to_string(e), "n" + std::to_string(edges[e].first), "n" + std::to_string(edges[e].second),
+                       "v" + std::to_string(edges[e].first)});
+  }
+  const auto layout = gb::viewer::layout_graph(g, [](const std::string& s) { return 8.0 * static_cast<double>(s.size()); }, 14, true);
+  EXPECT_TRUE(layout.error.empty()) << layout.error;
+  EXPECT_EQ(layout.nodes.size(), 29u);
+  std::size_t labelled = 0;
+  for (const auto& e : layout.edges) labelled += e.has_label;
+  EXPECT_EQ(labelled, g.edges.size());
+}

@@ -35,8 +35,8 @@ std::string to_dot(const trace::GraphScene& g, const std::map<std::string, std::
                    const MeasureText& measure, double line_height, bool left_to_right) {
   // Badges hang under a node: left to right they need room between the nodes of a rank (nodesep),
   // top to bottom between the ranks (ranksep).
-  std::string dot = left_to_right ? "digraph G {\n  rankdir=LR; nodesep=0.7; ranksep=0.6; fontsize=11;\n"
-                                  : "digraph G {\n  rankdir=TB; nodesep=0.4; ranksep=0.8; fontsize=11;\n";
+  std::string dot = left_to_right ? "digraph G {\n  rankdir=LR; nodesep=0.7; ranksep=0.6; fontsize=11; forcelabels=true;\n"
+                                  : "digraph G {\n  rankdir=TB; nodesep=0.4; ranksep=0.8; fontsize=11; forcelabels=true;\n";
   dot += "  node [shape=box, fixedsize=true, label=\"\"];\n  edge [fontsize=11, gbi=\"\"];\n";
   auto node_line = [&](std::size_t i) {
     const auto& n = g.nodes[i];
@@ -59,7 +59,9 @@ std::string to_dot(const trace::GraphScene& g, const std::map<std::string, std::
     if (from == index.end() || to == index.end()) continue;  // an edge to an unknown node is not drawn
     dot += "  n" + std::to_string(from->second) + " -> n" + std::to_string(to->second) + " [gbi=" +
            std::to_string(e);
-    if (!g.edges[e].label.empty()) dot += ", label=" + quoted(g.edges[e].label);
+    // xlabel, not label: Graphviz 2.42's dot double-frees in gvFreeLayout when labelled edges (laid out
+    // as virtual nodes) cross clusters; external labels are placed after the layout instead.
+    if (!g.edges[e].label.empty()) dot += ", xlabel=" + quoted(g.edges[e].label);
     dot += "];\n";
   }
   return dot + "}\n";
@@ -136,7 +138,13 @@ GraphLayout layout_graph(const trace::GraphScene& graph, const MeasureText& meas
       const bezier& curve = ED_spl(e)->list[0];
       for (int k = 0; k < curve.size; ++k) path.bezier.push_back(screen(curve.list[k]));
       if (curve.eflag) { path.has_tip = true; path.tip = screen(curve.ep); }
-      if (ED_label(e)) { path.has_label = true; path.label = screen(ED_label(e)->pos); }
+      if (ED_xlabel(e) && ED_xlabel(e)->set) {
+        path.has_label = true;
+        path.label = screen(ED_xlabel(e)->pos);
+      } else if (!graph.edges[std::stoul(gbi)].label.empty()) {  // no room found: the curve's middle
+        path.has_label = true;
+        path.label = path.bezier[path.bezier.size() / 2];
+      }
     }
   }
   for (int c = 1; c <= GD_n_cluster(g); ++c) {

@@ -1,4 +1,5 @@
-// markdown.cpp: a line-based parser for lesson.md (headings, paragraphs, lists, fenced code, tables).
+// markdown.cpp: a line-based parser for lesson.md (headings, paragraphs, lists, fenced and indented
+// code, tables).
 #include "markdown.hpp"
 
 #include <cctype>
@@ -85,6 +86,8 @@ std::vector<Block> parse_markdown(std::string_view text) {
   bool code_first_line = true;
   bool open_table = false;
   bool open_paragraph = false;  // the last block is a paragraph or list item that may continue
+  bool open_indented_code = false;  // the last block is an indented code block that may continue
+  int pending_blank_lines = 0;      // blank lines seen inside it, kept if it continues
   std::size_t pos = 0;
   while (pos <= text.size()) {
     auto nl = text.find('\n', pos);
@@ -108,7 +111,27 @@ std::vector<Block> parse_markdown(std::string_view text) {
       open_paragraph = false;
       continue;
     }
-    if (line.empty()) { open_paragraph = open_table = false; continue; }
+    // An indented code block (CommonMark): lines indented by 4 spaces that do not continue a paragraph
+    // or list item. Blank lines inside it are kept; it ends at the first line indented less.
+    if (!open_paragraph && starts_with(raw, "    ") && !line.empty()) {
+      if (blocks.empty() || blocks.back().kind != BlockKind::code || !open_indented_code) {
+        blocks.push_back({BlockKind::code, 0, "", "", {}});
+        open_indented_code = true;
+        pending_blank_lines = 0;
+      } else {
+        for (; pending_blank_lines > 0; --pending_blank_lines) blocks.back().text += '\n';
+        blocks.back().text += '\n';
+      }
+      blocks.back().text += std::string(raw.substr(4));
+      open_table = false;
+      continue;
+    }
+    if (line.empty()) {
+      open_paragraph = open_table = false;
+      if (open_indented_code) ++pending_blank_lines;
+      continue;
+    }
+    open_indented_code = false;
     if (line[0] == '#') {
       int level = 0;
       while (level < static_cast<int>(line.size()) && line[static_cast<std::size_t>(level)] == '#') ++level;

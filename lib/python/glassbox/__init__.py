@@ -17,6 +17,8 @@ from . import core, lessons, trace
 from .core import *  # noqa: F401,F403  (the core API at the top level: gb.Tensor, gb.add, ...)
 from . import autodiff  # scalar expressions: gb.autodiff.grad(expr, point, mode), gb.autodiff.hessian
 from . import autograd  # reverse-mode tensors: gb.Tensor(..., requires_grad=True), .backward(), .grad
+from . import graph  # computation graphs, scripts, tracing: gb.graph.parse_script(...), gb.graph.trace(f, ...)
+from . import kernels  # the GEMM ladder and memory layouts: gb.kernels.gemm(a, b, variant=...), to_layout
 
 __version__ = "0.1.0"
-__all__ = ["Error", "NotImplementedExercise", "core", "trace", "lessons", "autodiff", "autograd"] + list(core.__all__)
+__all__ = ["Error", "NotImplementedExercise", "core", "trace", "lessons", "autodiff", "autograd", "graph", "kernels"] + list(core.__all__)

@@ -180,6 +180,9 @@ Recorder* active() { return active_recorder; }
 ScopedRecorder::ScopedRecorder(Recorder& recorder) : previous_(active_recorder) { active_recorder = &recorder; }
 ScopedRecorder::~ScopedRecorder() { active_recorder = previous_; }
 
+ScopedPause::ScopedPause() : previous_(active_recorder) { active_recorder = nullptr; }
+ScopedPause::~ScopedPause() { active_recorder = previous_; }
+
 // --- scene constructors ------------------------------------------------------------------------
 
 namespace {

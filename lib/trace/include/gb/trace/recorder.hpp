@@ -80,6 +80,19 @@ class ScopedRecorder {
   Recorder* previous_;
 };
 
+// Turns recording off for its lifetime (active() == nullptr), then restores the recorder: a lesson
+// uses it around library calls whose own recording it does not want to show. Per thread.
+class ScopedPause {
+ public:
+  ScopedPause();
+  ~ScopedPause();
+  ScopedPause(const ScopedPause&) = delete;
+  ScopedPause& operator=(const ScopedPause&) = delete;
+
+ private:
+  Recorder* previous_;
+};
+
 // Scene constructors for the common cases.
 Scene graph_scene(const std::string& id, const std::string& title);
 Scene text_scene(const std::string& id, const std::string& title, const std::string& file,

@@ -1,0 +1,120 @@
+// bench_conv.cpp: every convolution algorithm of lessons 20-22 on ResNet-like 3x3 layers (batch 1:
+// 56x56x64->64, 28x28x128->128, 14x14x256->256) and a depthwise 3x3 layer (56x56x64, groups 64),
+// single-threaded, beside PyTorch's torch.nn.functional.conv2d (bench/peers/conv_torch.py, run once
+// through popen, torch.set_num_threads(1), reported with manual time). Rows:
+//   conv/<layer>/<algo>     each algorithm; counters: workspace bytes, GFLOP/s (2*OC*ICg*KH*KW*OH*OW / time)
+//   gb/<layer>              ConvAlgo::best (the chooser), paired with peer:pytorch/<layer> by ratio_main
+//   recording_off/<layer>   best with a Recorder attached: the kernels never record, so it matches gb/<layer>
+// Recording is off otherwise (no Recorder attached).
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "gb/core/rng.hpp"
+#include "gb/kernels/conv.hpp"
+#include "gb/trace/recorder.hpp"
+
+namespace {
+
+namespace kn = gb::kernels;
+
+struct Layer {
+  const char* name;
+  std::int64_t c, h, w, oc, k, stride, pad, groups;
+};
+const Layer kLayers[] = {
+    {"resnet_56x56x64", 64, 56, 56, 64, 3, 1, 1, 1},
+    {"resnet_28x28x128", 128, 28, 28, 128, 3, 1, 1, 1},
+    {"resnet_14x14x256", 256, 14, 14, 256, 3, 1, 1, 1},
+    {"depthwise_56x56x64", 64, 56, 56, 64, 3, 1, 1, 64},
+};
+
+struct Inputs {
+  gb::Tensor x, w, b;
+  kn::Conv2dParams p;
+  kn::ConvShape s;
+};
+Inputs inputs(const Layer& l) {
+  gb::Rng rng(0);
+  Inputs in;
+  in.x = rng.normal({1, l.c, l.h, l.w});
+  in.w = rng.normal({l.oc, l.c / l.groups, l.k, l.k}, 0, 0.1);
+  in.b = rng.normal(gb::Shape{l.oc});
+  in.p = kn::Conv2dParams::square(l.stride, l.pad, 1, l.groups);
+  in.s = kn::conv_shape(in.x.shape(), in.w.shape(), in.p);
+  return in;
+}
+
+double flops(const kn::ConvShape& s) {
+  return 2.0 * static_cast<double>(s.out_channels * s.group_in() * s.kernel_h * s.kernel_w * s.out_h * s.out_w * s.batch);
+}
+
+void run(benchmark::State& state, const Layer& l, kn::ConvAlgo algo, bool with_recorder) {
+  const Inputs in = inputs(l);
+  gb::trace::Recorder rec("bench", "bench");
+  std::unique_ptr<gb::trace::ScopedRecorder> attach;
+  if (with_recorder) attach = std::make_unique<gb::trace::ScopedRecorder>(rec);
+  for (auto _ : state) benchmark::DoNotOptimize(kn::conv2d(in.x, in.w, in.b, in.p, algo));
+  const kn::ConvAlgo chosen = algo == kn::ConvAlgo::best ? kn::choose_algorithm(in.s) : algo;
+  state.counters["workspace_bytes"] = static_cast<double>(kn::workspace_bytes(in.s, chosen));
+  state.counters["GFLOP/s"] = benchmark::Counter(flops(in.s) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(kn::conv_algo_name(chosen));
+}
+
+// PyTorch's seconds per call for each layer, measured once by the peer script in a child process.
+const std::map<std::string, double>& torch_seconds() {
+  static const std::map<std::string, double> seconds = [] {
+    std::map<std::string, double> out;
+    const std::string command = "/usr/bin/python3 " GB_SOURCE_DIR "/bench/peers/conv_torch.py 20 2>/dev/null";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe != nullptr) {
+      char name[128];
+      double s = 0;
+      while (std::fscanf(pipe, "%127s %lf", name, &s) == 2) out[name] = s;
+      pclose(pipe);
+    }
+    return out;
+  }();
+  return seconds;
+}
+
+void torch_conv(benchmark::State& state, const Layer& l) {
+  const auto it = torch_seconds().find(l.name);
+  if (it == torch_seconds().end()) {
+    state.SkipWithError("PyTorch peer unavailable (python3-torch missing?)");
+    return;
+  }
+  for (auto _ : state) state.SetIterationTime(it->second);
+}
+
+const int registered = [] {
+  for (const Layer& l : kLayers) {
+    const kn::ConvShape s = inputs(l).s;
+    for (kn::ConvAlgo a : kn::all_conv_algos()) {
+      if (!kn::conv_algo_supports(a, s)) continue;
+      benchmark::RegisterBenchmark((std::string("conv/") + l.name + "/" + kn::conv_algo_name(a)).c_str(),
+                                   [l, a](benchmark::State& st) { run(st, l, a, false); })
+          ->Unit(benchmark::kMillisecond)
+          ->MinTime(0.5);
+    }
+    benchmark::RegisterBenchmark((std::string("gb/") + l.name).c_str(),
+                                 [l](benchmark::State& st) { run(st, l, kn::ConvAlgo::best, false); })
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(0.5);
+    benchmark::RegisterBenchmark((std::string("recording_off/") + l.name).c_str(),
+                                 [l](benchmark::State& st) { run(st, l, kn::ConvAlgo::best, true); })
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(0.5);
+    benchmark::RegisterBenchmark((std::string("peer:pytorch/") + l.name).c_str(),
+                                 [l](benchmark::State& st) { torch_conv(st, l); })
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(10);
+  }
+  return 0;
+}();
+
+}  // namespace

@@ -1,0 +1,228 @@
+// conv.cpp: the front end of every convolution algorithm: names, the output size, the shape checks,
+// the chooser behind ConvAlgo::best, workspace sizes, and conv2d() which validates once and
+// dispatches to one algorithm file (conv_direct.cpp, conv_im2col.cpp, conv_spatial.cpp, winograd.cpp,
+// indirect.cpp).
+#include <algorithm>
+#include <string>
+
+#include "conv_internal.hpp"
+#include "gb/core/error.hpp"
+
+namespace gb::kernels {
+namespace {
+
+std::string shape_str(const Shape& s) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+}  // namespace
+
+const std::vector<ConvAlgo>& all_conv_algos() {
+  static const std::vector<ConvAlgo> algos = {ConvAlgo::direct,       ConvAlgo::direct_nhwc,  ConvAlgo::im2col,
+                                              ConvAlgo::spatial,      ConvAlgo::winograd_2x2, ConvAlgo::winograd_4x4,
+                                              ConvAlgo::indirect};
+  return algos;
+}
+
+const char* conv_algo_name(ConvAlgo a) {
+  switch (a) {
+    case ConvAlgo::direct: return "direct";
+    case ConvAlgo::direct_nhwc: return "direct_nhwc";
+    case ConvAlgo::im2col: return "im2col";
+    case ConvAlgo::spatial: return "spatial";
+    case ConvAlgo::winograd_2x2: return "winograd_2x2";
+    case ConvAlgo::winograd_4x4: return "winograd_4x4";
+    case ConvAlgo::indirect: return "indirect";
+    case ConvAlgo::best: return "best";
+  }
+  return "?";
+}
+
+ConvAlgo conv_algo_from_name(const std::string& name) {
+  if (name == "winograd") return ConvAlgo::winograd_4x4;
+  std::string known;
+  for (ConvAlgo a : all_conv_algos()) {
+    if (name == conv_algo_name(a)) return a;
+    known += std::string(conv_algo_name(a)) + ", ";
+  }
+  if (name == "best") return ConvAlgo::best;
+  throw Error("conv2d", "an algorithm name (" + known + "winograd, best)", "\"" + name + "\"");
+}
+
+std::int64_t conv_output_size(std::int64_t in, std::int64_t kernel, std::int64_t pad_before, std::int64_t pad_after,
+                              std::int64_t stride, std::int64_t dilation) {
+  if (in < 1 || kernel < 1 || pad_before < 0 || pad_after < 0 || stride < 1 || dilation < 1) {
+    throw Error("conv_output_size", "in >= 1, kernel >= 1, padding >= 0, stride >= 1, dilation >= 1",
+                "in = " + std::to_string(in) + ", kernel = " + std::to_string(kernel) + ", padding = " +
+                    std::to_string(pad_before) + "/" + std::to_string(pad_after) + ", stride = " + std::to_string(stride) +
+                    ", dilation = " + std::to_string(dilation));
+  }
+  const std::int64_t span = dilation * (kernel - 1) + 1;  // the dilated kernel's extent
+  const std::int64_t padded = in + pad_before + pad_after;
+  if (span > padded) {
+    throw Error("conv_output_size", "a (dilated) kernel no larger than the padded input",
+                "kernel extent " + std::to_string(span) + " > padded input " + std::to_string(padded));
+  }
+  return (padded - span) / stride + 1;
+}
+
+ConvShape conv_shape(const Shape& x, const Shape& w, const Conv2dParams& p, const std::string& op) {
+  if (x.size() != 4 || w.size() != 4) {
+    throw Error(op, "x of shape [N, C, H, W] and w of shape [OC, C/groups, KH, KW]",
+                "x " + shape_str(x) + ", w " + shape_str(w));
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (x[i] < 1 || w[i] < 1) {
+      throw Error(op, "non-empty x and w (every size >= 1)", "x " + shape_str(x) + ", w " + shape_str(w));
+    }
+  }
+  if (p.groups < 1 || x[1] % p.groups != 0 || w[0] % p.groups != 0 || w[1] * p.groups != x[1]) {
+    throw Error(op, "groups >= 1 dividing C and OC, and w.shape[1] == C / groups",
+                "x " + shape_str(x) + ", w " + shape_str(w) + ", groups = " + std::to_string(p.groups));
+  }
+  ConvShape s;
+  s.batch = x[0];
+  s.in_channels = x[1];
+  s.in_h = x[2];
+  s.in_w = x[3];
+  s.out_channels = w[0];
+  s.kernel_h = w[2];
+  s.kernel_w = w[3];
+  s.params = p;
+  try {
+    s.out_h = conv_output_size(s.in_h, s.kernel_h, p.pad_top, p.pad_bottom, p.stride_h, p.dilation_h);
+    s.out_w = conv_output_size(s.in_w, s.kernel_w, p.pad_left, p.pad_right, p.stride_w, p.dilation_w);
+  } catch (const Error& e) {
+    throw Error(op, e.expected() + " (x " + shape_str(x) + ", w " + shape_str(w) + ")", e.given());
+  }
+  return s;
+}
+
+bool conv_algo_supports(ConvAlgo a, const ConvShape& s, std::string* why) {
+  if (a != ConvAlgo::winograd_2x2 && a != ConvAlgo::winograd_4x4) return true;
+  const Conv2dParams& p = s.params;
+  if (s.kernel_h == 3 && s.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
+      p.dilation_w == 1) {
+    return true;
+  }
+  if (why != nullptr) {
+    *why = "a 3x3 kernel, stride 1 and dilation 1 (Winograd F(m x m, 3 x 3) tiles a dense 3x3 correlation; "
+           "use im2col or indirect otherwise)";
+  }
+  return false;
+}
+
+ConvAlgo choose_algorithm(const ConvShape& s) {
+  if (s.depthwise()) return ConvAlgo::direct;  // KH*KW terms per output: nothing for a GEMM to block
+  // Winograd pays a filter transform per (filter, channel) pair; it is amortised when there are at
+  // least as many output tiles as input channels (measured: bench_conv, lib/kernels/README.md).
+  if (conv_algo_supports(ConvAlgo::winograd_4x4, s) && s.group_in() >= 16 && s.group_out() >= 16) {
+    const auto tiles = [&](std::int64_t m) { return s.batch * ((s.out_h + m - 1) / m) * ((s.out_w + m - 1) / m); };
+    if (tiles(4) >= s.group_in()) return ConvAlgo::winograd_4x4;
+    if (tiles(2) >= s.group_in()) return ConvAlgo::winograd_2x2;
+  }
+  if (s.group_in() * s.kernel_h * s.kernel_w < 32) return ConvAlgo::spatial;  // too short a reduction for a GEMM
+  return ConvAlgo::im2col;
+}
+
+std::size_t workspace_bytes(const ConvShape& s, ConvAlgo a) {
+  switch (a) {
+    case ConvAlgo::direct: return 0;
+    case ConvAlgo::direct_nhwc: return detail::workspace_direct_nhwc(s);
+    case ConvAlgo::im2col: return detail::workspace_im2col(s);
+    case ConvAlgo::spatial: return detail::workspace_spatial(s);
+    case ConvAlgo::winograd_2x2: return detail::workspace_winograd(2, s);
+    case ConvAlgo::winograd_4x4: return detail::workspace_winograd(4, s);
+    case ConvAlgo::indirect: return detail::workspace_indirect(s);
+    case ConvAlgo::best: return workspace_bytes(s, choose_algorithm(s));
+  }
+  return 0;
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, ConvAlgo algo) {
+  if (!x.defined() || !w.defined()) throw Error("conv2d", "defined tensors x and w", "an undefined tensor");
+  if (x.dtype() != DType::f32 || w.dtype() != DType::f32 || (b.defined() && b.dtype() != DType::f32)) {
+    throw Error("conv2d", "f32 tensors x, w (and b)",
+                std::string("x ") + dtype_name(x.dtype()) + ", w " + dtype_name(w.dtype()) +
+                    (b.defined() ? std::string(", b ") + dtype_name(b.dtype()) : std::string()));
+  }
+  const ConvShape s = conv_shape(x.shape(), w.shape(), p);
+  if (b.defined() && (b.ndim() != 1 || b.size(0) != s.out_channels)) {
+    throw Error("conv2d", "a bias of shape [" + std::to_string(s.out_channels) + "] (one per output channel)",
+                shape_str(b.shape()));
+  }
+  const ConvAlgo chosen = algo == ConvAlgo::best ? choose_algorithm(s) : algo;
+  std::string why;
+  if (!conv_algo_supports(chosen, s, &why)) {
+    throw Error(std::string("conv2d (") + conv_algo_name(chosen) + ")", why,
+                "a " + std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + " kernel, stride " +
+                    std::to_string(p.stride_h) + "x" + std::to_string(p.stride_w) + ", dilation " +
+                    std::to_string(p.dilation_h) + "x" + std::to_string(p.dilation_w));
+  }
+  const Tensor xc = x.contiguous(), wc = w.contiguous();
+  const Tensor bc = b.defined() ? b.contiguous() : Tensor();
+  Tensor y = Tensor::empty({s.batch, s.out_channels, s.out_h, s.out_w});
+  const float* xp = xc.data<float>();
+  const float* wp = wc.data<float>();
+  const float* bp = bc.defined() ? bc.data<float>() : nullptr;
+  float* yp = y.data<float>();
+  switch (chosen) {
+    case ConvAlgo::direct: detail::conv_direct_nchw(xp, wp, bp, s, yp); break;
+    case ConvAlgo::direct_nhwc: detail::conv_direct_nhwc(xp, wp, bp, s, yp); break;
+    case ConvAlgo::im2col: detail::conv_im2col(xp, wp, bp, s, yp); break;
+    case ConvAlgo::spatial: detail::conv_spatial(xp, wp, bp, s, yp); break;
+    case ConvAlgo::winograd_2x2: detail::conv_winograd(2, xp, wp, bp, s, yp); break;
+    case ConvAlgo::winograd_4x4: detail::conv_winograd(4, xp, wp, bp, s, yp); break;
+    case ConvAlgo::indirect: detail::conv_indirect(xp, wp, bp, s, yp); break;
+    case ConvAlgo::best: break;  // resolved above
+  }
+  return y;
+}
+
+namespace detail {
+
+float* scratch(int slot, std::int64_t count) {
+  thread_local std::vector<float> buffers[kScratchSlots];
+  std::vector<float>& b = buffers[slot];
+  if (static_cast<std::int64_t>(b.size()) < count) {
+    b = std::vector<float>();  // free the old one first
+    b.resize(static_cast<std::size_t>(count));
+  }
+  return b.data();
+}
+
+void valid_range(std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t stride, std::int64_t pad,
+                 std::int64_t dilation, std::int64_t* lo, std::int64_t* hi) {
+  // 0 <= o*stride - pad + k*dilation < in  <=>  (pad - k*d)/stride <= o <= (in - 1 + pad - k*d)/stride
+  const std::int64_t shift = pad - k * dilation;
+  *lo = std::clamp<std::int64_t>(-floor_div(-shift, stride), 0, out);  // ceil(shift / stride)
+  *hi = std::clamp<std::int64_t>(floor_div(in - 1 + shift, stride) + 1, *lo, out);
+}
+
+void fill_bias(const float* b, const ConvShape& s, float* y) {
+  const std::int64_t plane = s.out_h * s.out_w;
+  for (std::int64_t n = 0; n < s.batch; ++n) {
+    for (std::int64_t o = 0; o < s.out_channels; ++o) {
+      std::fill_n(y + (n * s.out_channels + o) * plane, plane, b != nullptr ? b[o] : 0.0f);
+    }
+  }
+}
+
+void nchw_to_nhwc(const float* x, std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, float* out) {
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      for (std::int64_t p = 0; p < h * w; ++p) out[(i * h * w + p) * c + ch] = x[(i * c + ch) * h * w + p];
+}
+
+void nhwc_to_nchw(const float* x, std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, float* out) {
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t p = 0; p < h * w; ++p)
+      for (std::int64_t ch = 0; ch < c; ++ch) out[(i * c + ch) * h * w + p] = x[(i * h * w + p) * c + ch];
+}
+
+}  // namespace detail
+}  // namespace gb::kernels

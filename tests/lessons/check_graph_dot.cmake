@@ -1,0 +1,17 @@
+# `glassbox graph SCRIPT --dot` prints DOT that Graphviz accepts and that shows the While and its body.
+execute_process(COMMAND ${CLI} graph ${SCRIPT} --dot OUTPUT_VARIABLE dot_text RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "glassbox graph --dot failed (${rc})")
+endif()
+if(NOT dot_text MATCHES "While" OR NOT dot_text MATCHES "cluster")
+  message(FATAL_ERROR "the DOT lacks the While node or its subgraph clusters:\n${dot_text}")
+endif()
+find_program(DOT dot)
+if(DOT)
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/logistic.dot "${dot_text}")
+  execute_process(COMMAND ${DOT} -Tsvg ${CMAKE_CURRENT_BINARY_DIR}/logistic.dot OUTPUT_QUIET RESULT_VARIABLE dot_rc
+                  ERROR_VARIABLE dot_err)
+  if(NOT dot_rc EQUAL 0)
+    message(FATAL_ERROR "Graphviz rejected the DOT: ${dot_err}")
+  endif()
+endif()
