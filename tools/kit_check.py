@@ -14,6 +14,7 @@ re-generation rewrites only changed files, so steps 2 and 3 rebuild incrementall
 
     tools/kit_check.py --build BUILD             run all three checks (ctest label `kit`)
     tools/kit_check.py --build BUILD --discover  print, per task, the tests that fail without it
+    tools/kit_check.py --build BUILD --discover --task ID   the same for one task
 """
 import argparse
 import fnmatch
@@ -104,6 +105,8 @@ def main():
     parser.add_argument("--root", default=exercises.ROOT)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--discover", action="store_true", help="print what fails without each task, check nothing")
+    parser.add_argument("--task", action="append", default=[],
+                        help="with --discover: only this task (repeatable), e.g. when you add or change one")
     args = parser.parse_args()
     build = os.path.abspath(args.build)
     tasks = exercises.load_tasks(args.root)
@@ -120,7 +123,12 @@ def main():
     log(f"    {len(reference)} tests run")
 
     if args.discover:
+        unknown = set(args.task) - {t["id"] for t in tasks}
+        if unknown:
+            sys.exit(f"kit_check: unknown task(s) {sorted(unknown)}")
         for t in tasks:
+            if args.task and t["id"] not in args.task:
+                continue
             results = run_programs(build_kit(args.root, kit_src, kit_build, [t["id"]], args.jobs))
             failing = sorted(n for n, (ok, _) in results.items() if not ok)
             print(json.dumps({"id": t["id"], "failing": failing}, indent=1))

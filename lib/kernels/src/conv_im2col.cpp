@@ -51,6 +51,40 @@ bool is_pointwise(const ConvShape& s) {  // 1x1, stride 1, no padding: col would
          p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
 }
 
+// im2col() as conv_im2col runs it: the same column matrix, but each output row of a tap is split once
+// (valid_range) into the columns left of the input, those inside and those right of it, so the inner
+// loop is a plain copy (contiguous for stride 1) with no bounds check per element.
+void im2col_rows(const float* x, const ConvShape& s, float* col) {
+  const Conv2dParams& p = s.params;
+  const std::int64_t pixels = s.out_h * s.out_w;
+  for (std::int64_t kh = 0; kh < s.kernel_h; ++kh) {
+    std::int64_t oh_lo = 0, oh_hi = 0;
+    valid_range(s.in_h, s.out_h, kh, p.stride_h, p.pad_top, p.dilation_h, &oh_lo, &oh_hi);
+    for (std::int64_t kw = 0; kw < s.kernel_w; ++kw) {
+      std::int64_t lo = 0, hi = 0;
+      valid_range(s.in_w, s.out_w, kw, p.stride_w, p.pad_left, p.dilation_w, &lo, &hi);
+      for (std::int64_t i = 0; i < s.group_in(); ++i) {
+        const float* plane = x + i * s.in_h * s.in_w;
+        float* row = col + ((i * s.kernel_h + kh) * s.kernel_w + kw) * pixels;
+        std::fill(row, row + oh_lo * s.out_w, 0.0f);
+        for (std::int64_t oh = oh_lo; oh < oh_hi; ++oh) {
+          const float* in = plane + input_coord(oh, kh, p.stride_h, p.pad_top, p.dilation_h) * s.in_w;
+          float* out = row + oh * s.out_w;
+          std::fill(out, out + lo, 0.0f);
+          const std::int64_t iw0 = input_coord(lo, kw, p.stride_w, p.pad_left, p.dilation_w);
+          if (p.stride_w == 1) {
+            std::copy(in + iw0, in + iw0 + (hi - lo), out + lo);
+          } else {
+            for (std::int64_t ow = lo; ow < hi; ++ow) out[ow] = in[iw0 + (ow - lo) * p.stride_w];
+          }
+          std::fill(out + hi, out + s.out_w, 0.0f);
+        }
+        std::fill(row + oh_hi * s.out_w, row + pixels, 0.0f);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::size_t workspace_im2col(const ConvShape& s) {
@@ -68,7 +102,7 @@ void conv_im2col(const float* x, const float* w, const float* b, const ConvShape
       const float* x_group = x + (n * s.in_channels + g * s.group_in()) * s.in_h * s.in_w;
       const float* columns = x_group;
       if (!is_pointwise(s)) {
-        im2col(x_group, s, col);
+        im2col_rows(x_group, s, col);
         columns = col;
       }
       GemmArgs args;

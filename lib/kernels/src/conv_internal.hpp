@@ -10,12 +10,14 @@
 
 #include "gb/kernels/conv.hpp"
 
-// A hot loop nest built twice by GCC: for AVX2+FMA CPUs (8-wide vectors) and for any x86-64 (SSE,
-// 4-wide); the loader picks one at run time from the CPU's features (an ifunc, the same check as
-// __builtin_cpu_supports), so the default build still runs everywhere. With [[gnu::flatten]] the
-// helpers it calls are inlined and compiled for the clone's instruction set too.
+// A hot loop nest built three times by GCC: for AVX-512 CPUs (16-wide vectors), for AVX2 CPUs (8-wide)
+// and for any x86-64 (SSE, 4-wide); the loader picks one at run time from the CPU's features (an
+// ifunc, the same check as __builtin_cpu_supports), so the default build still runs everywhere. With
+// [[gnu::flatten]] the helpers it calls are inlined and compiled for the clone's instruction set too.
+// (Not "arch=haswell": GCC dispatches an arch= clone on the CPU *model* (__builtin_cpu_is), so every
+// CPU that is not a Haswell, newer ones included, ran the SSE clone.)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define GB_CONV_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define GB_CONV_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define GB_CONV_CLONES
 #endif

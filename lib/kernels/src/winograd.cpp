@@ -134,20 +134,130 @@ Tiling tiling(std::int64_t m, const ConvShape& s) {
   return {m, m + 2, th, tw, tiles, (tiles + kLanes - 1) / kLanes * kLanes};
 }
 
-// sandwich with every size known at compile time: conv_winograd_m is flattened (every call inlined),
-// so the loops are unrolled over R x C and the lane loops become straight vector code, compiled for
-// the clone's instruction set (the same source as the exercise).
-template <std::int64_t R, std::int64_t C>
-inline void sandwich_fixed(const float* a, const float* x, float* out) {
-  sandwich(a, R, C, x, kLanes, out);
+// The transforms as the engine runs them: BT, G and AT written out as add/sub sequences (the fast
+// path; the generic sandwich above, which multiplies by the matrices, stays the exercise and the
+// recording's form, and is the reference the tests compare against). Every line works on a vector of
+// kLanes tiles (or channels): one AVX-512, two AVX2 or four SSE operations.
+//   BT rows: v0 = 4d0 - 5d2 + d4            v1 = (d4 - 4d2) + (d3 - 4d1)   v2 = (d4 - 4d2) - (d3 - 4d1)
+//            v3 = (d4 - d2) + 2(d3 - d1)    v4 = (d4 - d2) - 2(d3 - d1)    v5 = 4d1 - 5d3 + d5
+//   AT rows: y0 = m0 + (m1 + m2) + (m3 + m4)   y1 = (m1 - m2) + 2(m3 - m4)
+//            y2 = (m1 + m2) + 4(m3 + m4)       y3 = (m1 - m2) + 8(m3 - m4) + m5
+// d[k] is at d + k * stride (each a kLanes vector); results go to out + k * out_stride.
+// One kLanes-float vector (GCC vector extension): a zmm register in the AVX-512 clone, two ymm in the
+// AVX2 one, four xmm in the SSE one, whatever the vectoriser would have made of the loops. aligned(4):
+// the rows of V and M need not be 64-byte aligned; may_alias: it is read and written over float arrays.
+typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
+inline const Lanes& at(const float* p, std::int64_t k, std::int64_t stride) {
+  return *reinterpret_cast<const Lanes*>(p + k * stride);
+}
+inline Lanes& at(float* p, std::int64_t k, std::int64_t stride) { return *reinterpret_cast<Lanes*>(p + k * stride); }
+
+inline void bt6(const float* d, std::int64_t stride, float* out, std::int64_t out_stride) {
+  const Lanes d0 = at(d, 0, stride), d1 = at(d, 1, stride), d2 = at(d, 2, stride), d3 = at(d, 3, stride),
+              d4 = at(d, 4, stride), d5 = at(d, 5, stride);
+  const Lanes a = d4 - 4.0f * d2, bb = d3 - 4.0f * d1, c = d4 - d2, e = 2.0f * (d3 - d1);
+  at(out, 0, out_stride) = 4.0f * d0 - 5.0f * d2 + d4;
+  at(out, 1, out_stride) = a + bb;
+  at(out, 2, out_stride) = a - bb;
+  at(out, 3, out_stride) = c + e;
+  at(out, 4, out_stride) = c - e;
+  at(out, 5, out_stride) = 4.0f * d1 - 5.0f * d3 + d5;
+}
+inline void at6(const float* m, std::int64_t stride, float* out, std::int64_t out_stride) {
+  const Lanes m0 = at(m, 0, stride), m1 = at(m, 1, stride), m2 = at(m, 2, stride), m3 = at(m, 3, stride),
+              m4 = at(m, 4, stride), m5 = at(m, 5, stride);
+  const Lanes s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+  at(out, 0, out_stride) = m0 + s12 + s34;
+  at(out, 1, out_stride) = d12 + 2.0f * d34;
+  at(out, 2, out_stride) = s12 + 4.0f * s34;
+  at(out, 3, out_stride) = d12 + 8.0f * d34 + m5;
+}
+// F(4x4,3x3) filter transform, one column (or row) of 3 taps -> 6 (G's rows, kLanes at a time):
+//   u0 = g0/4   u1 = a + b   u2 = a - b   (a = -(g0 + g2)/6, b = -g1/6)
+//   u3 = c + e  u4 = c - e   (c = g0/24 + g2/6, e = g1/12)   u5 = g2
+inline void g6(const float* g, std::int64_t stride, float* out, std::int64_t out_stride) {
+  const Lanes g0 = at(g, 0, stride), g1 = at(g, 1, stride), g2 = at(g, 2, stride);
+  const Lanes a = -(g0 + g2) * (1.0f / 6), b = -g1 * (1.0f / 6);
+  const Lanes c = g0 * (1.0f / 24) + g2 * (1.0f / 6), e = g1 * (1.0f / 12);
+  at(out, 0, out_stride) = g0 * 0.25f;
+  at(out, 1, out_stride) = a + b;
+  at(out, 2, out_stride) = a - b;
+  at(out, 3, out_stride) = c + e;
+  at(out, 4, out_stride) = c - e;
+  at(out, 5, out_stride) = g2;
+}
+// F(2x2,3x3), the same three stages for 4 x 4 tiles:
+//   G:  u0 = g0, u1 = (g0 + g1 + g2)/2, u2 = (g0 - g1 + g2)/2, u3 = g2
+//   BT: v0 = d0 - d2, v1 = d1 + d2, v2 = d2 - d1, v3 = d1 - d3
+//   AT: y0 = m0 + m1 + m2, y1 = m1 - m2 - m3
+inline void g4(const float* g, std::int64_t stride, float* out, std::int64_t out_stride) {
+  const Lanes g0 = at(g, 0, stride), g1 = at(g, 1, stride), g2 = at(g, 2, stride), h = 0.5f * (g0 + g2);
+  at(out, 0, out_stride) = g0;
+  at(out, 1, out_stride) = h + 0.5f * g1;
+  at(out, 2, out_stride) = h - 0.5f * g1;
+  at(out, 3, out_stride) = g2;
+}
+inline void bt4(const float* d, std::int64_t stride, float* out, std::int64_t out_stride) {
+  const Lanes d0 = at(d, 0, stride), d1 = at(d, 1, stride), d2 = at(d, 2, stride), d3 = at(d, 3, stride);
+  at(out, 0, out_stride) = d0 - d2;
+  at(out, 1, out_stride) = d1 + d2;
+  at(out, 2, out_stride) = d2 - d1;
+  at(out, 3, out_stride) = d1 - d3;
+}
+inline void at4(const float* m, std::int64_t stride, float* out, std::int64_t out_stride) {
+  const Lanes m0 = at(m, 0, stride), m1 = at(m, 1, stride), m2 = at(m, 2, stride), m3 = at(m, 3, stride);
+  at(out, 0, out_stride) = m0 + m1 + m2;
+  at(out, 1, out_stride) = m1 - m2 - m3;
 }
 
-// Built twice by GCC (target_clones): for AVX2 CPUs (8-wide lanes) and for any x86-64 (SSE, 4-wide);
+// The three transforms of F(M x M, 3x3), separable: a column pass then a row pass, each line of the
+// 1-D transform over kLanes tiles (or channels). Input and filter tiles are packed x[k][q][lane];
+// the alpha^2 results go to out + xi * out_stride (kLanes floats each), outputs to out[r][c][lane].
+template <std::int64_t M>
+inline void filter_transform(const float* g, float* out, std::int64_t out_stride) {
+  constexpr std::int64_t alpha = M + 2;
+  alignas(64) float tmp[alpha * 3 * kLanes];  // G g: tmp[r][c]
+  for (std::int64_t c = 0; c < 3; ++c) {
+    if constexpr (M == 4) g6(g + c * kLanes, 3 * kLanes, tmp + c * kLanes, 3 * kLanes);
+    else g4(g + c * kLanes, 3 * kLanes, tmp + c * kLanes, 3 * kLanes);
+  }
+  for (std::int64_t r = 0; r < alpha; ++r) {
+    if constexpr (M == 4) g6(tmp + r * 3 * kLanes, kLanes, out + r * alpha * out_stride, out_stride);
+    else g4(tmp + r * 3 * kLanes, kLanes, out + r * alpha * out_stride, out_stride);
+  }
+}
+template <std::int64_t M>
+inline void input_transform(const float* d, float* v, std::int64_t v_stride) {
+  constexpr std::int64_t alpha = M + 2;
+  alignas(64) float tmp[alpha * alpha * kLanes];  // BT d: tmp[r][c]
+  for (std::int64_t c = 0; c < alpha; ++c) {
+    if constexpr (M == 4) bt6(d + c * kLanes, alpha * kLanes, tmp + c * kLanes, alpha * kLanes);
+    else bt4(d + c * kLanes, alpha * kLanes, tmp + c * kLanes, alpha * kLanes);
+  }
+  for (std::int64_t r = 0; r < alpha; ++r) {
+    if constexpr (M == 4) bt6(tmp + r * alpha * kLanes, kLanes, v + r * alpha * v_stride, v_stride);
+    else bt4(tmp + r * alpha * kLanes, kLanes, v + r * alpha * v_stride, v_stride);
+  }
+}
+template <std::int64_t M>
+inline void output_transform(const float* m, std::int64_t m_stride, float* out) {
+  constexpr std::int64_t alpha = M + 2;
+  alignas(64) float tmp[M * alpha * kLanes];  // AT M: tmp[r][c], r < M
+  for (std::int64_t c = 0; c < alpha; ++c) {
+    if constexpr (M == 4) at6(m + c * m_stride, alpha * m_stride, tmp + c * kLanes, alpha * kLanes);
+    else at4(m + c * m_stride, alpha * m_stride, tmp + c * kLanes, alpha * kLanes);
+  }
+  for (std::int64_t r = 0; r < M; ++r) {
+    if constexpr (M == 4) at6(tmp + r * alpha * kLanes, kLanes, out + r * M * kLanes, kLanes);
+    else at4(tmp + r * alpha * kLanes, kLanes, out + r * M * kLanes, kLanes);
+  }
+}
+
+// Built three times by GCC (target_clones, GB_CONV_CLONES): AVX-512, AVX2 and any x86-64 (SSE);
 // the loader picks one at run time from the CPU's features, as gemm() does with __builtin_cpu_supports.
 template <std::int64_t M>
 [[gnu::flatten]] GB_CONV_CLONES void conv_winograd_m(const float* x, const float* w, const float* b, const ConvShape& s, float* y) {
   constexpr std::int64_t alpha = M + 2, a2 = alpha * alpha;
-  const WinogradMatrices& mat = winograd_matrices(M);
   const Tiling t = tiling(M, s);
   const std::int64_t icg = s.group_in(), ocg = s.group_out(), tp = t.padded;
   const Conv2dParams& p = s.params;
@@ -173,9 +283,11 @@ template <std::int64_t M>
           const float* f = w + ((g * ocg + o) * icg + i0 + std::min(l, lanes - 1)) * 9;
           for (std::int64_t k = 0; k < 9; ++k) in[k * kLanes + l] = f[k];
         }
-        sandwich_fixed<alpha, 3>(mat.g.data(), in, out);
-        for (std::int64_t xi = 0; xi < a2; ++xi) {
-          std::copy_n(out + xi * kLanes, lanes, u + (xi * ocg + o) * icg + i0);
+        filter_transform<M>(in, out, kLanes);
+        if (lanes == kLanes) {  // one vector store each (a copy_n of a run-time length becomes rep movs)
+          for (std::int64_t xi = 0; xi < a2; ++xi) at(u + o * icg + i0, xi, ocg * icg) = at(out, xi, kLanes);
+        } else {
+          for (std::int64_t xi = 0; xi < a2; ++xi) std::copy_n(out + xi * kLanes, lanes, u + (xi * ocg + o) * icg + i0);
         }
       }
     }
@@ -188,6 +300,13 @@ template <std::int64_t M>
           const std::int64_t ih0 = tile_r[tile] - p.pad_top, iw0 = tile_c[tile] - p.pad_left;
           const float* plane = x + (n * s.in_channels + g * icg + i) * s.in_h * s.in_w;
           const bool interior = n >= 0 && ih0 >= 0 && iw0 >= 0 && ih0 + alpha <= s.in_h && iw0 + alpha <= s.in_w;
+          if (interior) {  // no padding under the tile: alpha rows of alpha contiguous values
+            const float* src = plane + ih0 * s.in_w + iw0;
+            for (std::int64_t r = 0; r < alpha; ++r) {
+              for (std::int64_t c = 0; c < alpha; ++c) in[(r * alpha + c) * kLanes + l] = src[r * s.in_w + c];
+            }
+            continue;
+          }
           for (std::int64_t r = 0; r < alpha; ++r) {
             const std::int64_t ih = ih0 + r;
             for (std::int64_t c = 0; c < alpha; ++c) {
@@ -197,8 +316,7 @@ template <std::int64_t M>
             }
           }
         }
-        sandwich_fixed<alpha, alpha>(mat.bt.data(), in, out);
-        for (std::int64_t xi = 0; xi < a2; ++xi) std::copy_n(out + xi * kLanes, kLanes, v + (xi * icg + i) * tp + t0);
+        input_transform<M>(in, v + i * tp + t0, icg * tp);
       }
     }
     // 3. alpha^2 GEMMs: M[xi] (OCg x T) = U[xi] (OCg x ICg) V[xi] (ICg x T).
@@ -220,8 +338,7 @@ template <std::int64_t M>
       const std::int64_t oc = g * ocg + o;
       const float bias = b != nullptr ? b[oc] : 0.0f;
       for (std::int64_t t0 = 0; t0 < tp; t0 += kLanes) {
-        for (std::int64_t xi = 0; xi < a2; ++xi) std::copy_n(mm + (xi * ocg + o) * tp + t0, kLanes, in + xi * kLanes);
-        sandwich_fixed<M, alpha>(mat.at.data(), in, out);
+        output_transform<M>(mm + o * tp + t0, ocg * tp, out);
         for (std::int64_t l = 0; l < kLanes && t0 + l < t.tiles; ++l) {
           const std::size_t tile = static_cast<std::size_t>(t0 + l);
           const std::int64_t oh0 = tile_r[tile], ow0 = tile_c[tile];

@@ -82,7 +82,9 @@ TEST(Task_21_1_WinogradTile, ATileOfF2x2EqualsDirectCorrelation) {
     }
 }
 
-TEST(Task_21_1_WinogradTile, WinogradConvolutionEqualsDirect) {
+// The fast Winograd engine runs the same transforms written out as add/sub sequences, not the
+// exercise's generic form: this check passes in the student kit too, so it is not in the task's suite.
+TEST(WinogradEngine, ConvolutionEqualsDirect) {
   gb::Rng rng(14);
   for (int i = 0; i < 8; ++i) {
     const ConvCase c = random_case(rng, true);

@@ -17,6 +17,8 @@ namespace {
 std::string message_of(const std::function<void()>& f) {
   try {
     f();
+  } catch (const gb::NotImplemented&) {
+    throw;  // an exercise still to be written (student kit): not the error this test looks for
   } catch (const gb::Error& e) {
     return e.what();
   }
