@@ -20,6 +20,8 @@ void bind_autodiff(py::module_& autodiff);  // autodiff_bindings.cpp: scalar exp
 void bind_autograd(py::module_& m);       // autograd_bindings.cpp: reverse-mode tensors (gb.autograd.Variable)
 void bind_kernels(py::module_& kernels);  // kernels_bindings.cpp: the GEMM ladder, memory layouts
 void bind_graph(py::module_& graph);      // graph_bindings.cpp: graphs, scripts, tracing (lessons 06-09)
+void bind_nn(py::module_& nn);            // nn_bindings.cpp: layers, functional, losses (gb.nn)
+void bind_nn_training(py::module_& nn);   // nn_train_bindings.cpp: optimizers, digits data, training, checkpoints
 
 // NumPy array (or anything np.asarray accepts) -> Tensor. copy: None = zero-copy when the array's
 // layout allows it (else a copy), True = always copy, False = zero-copy or gb::Error.

@@ -81,5 +81,8 @@ PYBIND11_MODULE(_glassbox, m) {
   gb::python::bind_kernels(kernels);
   py::module_ graph = m.def_submodule("graph", "Computation graphs, executors, control flow, scripts, tracing");
   gb::python::bind_graph(graph);
+  py::module_ nn = m.def_submodule("nn", "Layers, losses, optimizers, the digits data, training and checkpoints");
+  gb::python::bind_nn(nn);
+  gb::python::bind_nn_training(nn);
   gb::python::bind_autograd(m);  // adds glassbox._glassbox.autograd.Variable and the tensor functions
 }

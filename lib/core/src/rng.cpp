@@ -27,6 +27,14 @@ Rng::Rng(std::uint64_t seed, std::uint64_t stream) {
   next_u32();
 }
 
+void Rng::set_state(const State& s) {
+  if ((s.inc & 1u) == 0) throw Error("Rng::set_state", "an odd increment", std::to_string(s.inc));
+  state_ = s.state;
+  inc_ = s.inc;
+  has_spare_ = s.has_spare;
+  spare_ = s.spare;
+}
+
 std::uint32_t Rng::next_u32() {
   const std::uint64_t old = state_;
   state_ = old * kMultiplier + inc_;

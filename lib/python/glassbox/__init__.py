@@ -19,6 +19,7 @@ from . import autodiff  # scalar expressions: gb.autodiff.grad(expr, point, mode
 from . import autograd  # reverse-mode tensors: gb.Tensor(..., requires_grad=True), .backward(), .grad
 from . import graph  # computation graphs, scripts, tracing: gb.graph.parse_script(...), gb.graph.trace(f, ...)
 from . import kernels  # the GEMM ladder and memory layouts: gb.kernels.gemm(a, b, variant=...), to_layout
+from . import nn  # layers, losses, optimizers, the digits data, training: gb.nn.Linear(64, 10, seed=0), gb.nn.train(...)
 
 __version__ = "0.1.0"
-__all__ = ["Error", "NotImplementedExercise", "core", "trace", "lessons", "autodiff", "autograd", "graph", "kernels"] + list(core.__all__)
+__all__ = ["Error", "NotImplementedExercise", "core", "trace", "lessons", "autodiff", "autograd", "graph", "kernels", "nn"] + list(core.__all__)

@@ -24,6 +24,16 @@ class Rng {
   Tensor uniform(const Shape& shape, double low = 0.0, double high = 1.0, DType dtype = DType::f32);
   Tensor normal(const Shape& shape, double mean = 0.0, double stddev = 1.0, DType dtype = DType::f32);
 
+  // The whole generator state, for checkpoints: restoring it continues the sequence exactly.
+  struct State {
+    std::uint64_t state = 0, inc = 0;
+    bool has_spare = false;
+    double spare = 0.0;
+  };
+  State state() const { return {state_, inc_, has_spare_, spare_}; }
+  // Throws gb::Error for an even increment (no PCG32 stream has one: a corrupt checkpoint).
+  void set_state(const State& s);
+
  private:
   std::uint64_t state_ = 0, inc_ = 0;
   bool has_spare_ = false;
