@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ struct GraphView {  // per graph scene: zoom and pan on top of fit-to-panel, min
   bool minimap = true;               // shown for graphs of more than kMinimapNodes nodes
   std::set<std::string> collapsed;   // GraphGroup ids drawn as one box
   bool dragging_minimap = false;     // the mouse went down in the minimap: drags move the view there
+  // Edge id -> its path in the layout, built once per layout (not every frame).
+  const void* edge_index_of = nullptr;
+  std::unordered_map<std::string, std::size_t> edge_index;
 };
 inline constexpr std::size_t kMinimapNodes = 50;
 

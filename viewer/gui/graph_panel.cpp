@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <cmath>
 #include <map>
+#include <vector>
 
 #include "app.hpp"
 #include "draw_util.hpp"
@@ -155,31 +156,52 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
     if (lit->count(edge.to)) inputs.insert(edge.from);
     if (lit->count(edge.from)) outputs.insert(edge.to);
   }
-  // Edges, found in the layout by their place in the final graph.
-  std::map<std::string, std::size_t> edge_index;
-  for (std::size_t i = 0; i < all->edges.size(); ++i) edge_index.emplace(edge_key(all->edges[i]), i);
+  // Edges, found in the layout by their place in the final graph (the index is kept per layout).
+  if (view.edge_index_of != layout || view.edge_index.size() != all->edges.size()) {
+    view.edge_index.clear();
+    for (std::size_t i = 0; i < all->edges.size(); ++i) view.edge_index.emplace(edge_key(all->edges[i]), i);
+    view.edge_index_of = layout;
+  }
+  // Level of detail: zoomed far out, edges become polylines through their segment ends and boxes lose
+  // their rounded corners (fewer vertices for a software renderer); anything outside the panel is culled.
+  const bool coarse = scale < 0.35f;
+  const ImVec2 clip_min = canvas.origin, clip_max = canvas.max();
+  auto outside = [&](ImVec2 lo, ImVec2 hi) { return hi.x < clip_min.x || lo.x > clip_max.x || hi.y < clip_min.y || lo.y > clip_max.y; };
   std::int64_t edges_drawn = 0, edges_lit = 0;
+  std::vector<ImVec2> p;
   for (const auto& edge : graph->edges) {
-    auto it = edge_index.find(edge_key(edge));
-    if (it == edge_index.end() || it->second >= layout->edges.size()) continue;
+    auto it = edge.id.empty() ? view.edge_index.find(edge_key(edge)) : view.edge_index.find(edge.id);
+    if (it == view.edge_index.end() || it->second >= layout->edges.size()) continue;
     const EdgePath& path = layout->edges[it->second];
     if (path.bezier.size() < 4) continue;
     const bool lit_edge = lit->count(edge.id) > 0;
     const bool input = lit->count(edge.to) > 0, output = lit->count(edge.from) > 0;
+    auto members = collapsing ? collapsed_now.edge_members.find(edge.id) : collapsed_now.edge_members.end();
+    edges_drawn += members != collapsed_now.edge_members.end() ? static_cast<std::int64_t>(members->second.size()) : 1;
+    edges_lit += lit_edge || input || output;
+    p.clear();
+    ImVec2 lo(FLT_MAX, FLT_MAX), hi(-FLT_MAX, -FLT_MAX);
+    for (const auto& q : path.bezier) {
+      p.push_back(canvas.to_screen(q));
+      lo = ImVec2(std::min(lo.x, p.back().x), std::min(lo.y, p.back().y));
+      hi = ImVec2(std::max(hi.x, p.back().x), std::max(hi.y, p.back().y));
+    }
+    if (outside(lo, hi)) continue;  // a Bezier curve lies inside the hull of its control points
     const ImU32 color = lit_edge ? colors::highlight : input ? colors::read : output ? colors::written : IM_COL32(160, 165, 175, 255);
     const float thickness = (lit_edge || input || output ? 3.0f : 1.4f) * std::clamp(scale, 0.6f, 1.5f);
-    std::vector<ImVec2> p;
-    for (const auto& q : path.bezier) p.push_back(canvas.to_screen(q));
-    for (std::size_t k = 0; k + 3 < p.size(); k += 3) draw->AddBezierCubic(p[k], p[k + 1], p[k + 2], p[k + 3], color, thickness);
+    if (coarse) {
+      std::vector<ImVec2> ends;
+      for (std::size_t k = 0; k < p.size(); k += 3) ends.push_back(p[k]);
+      draw->AddPolyline(ends.data(), static_cast<int>(ends.size()), color, ImDrawFlags_None, thickness);
+    } else {
+      for (std::size_t k = 0; k + 3 < p.size(); k += 3) draw->AddBezierCubic(p[k], p[k + 1], p[k + 2], p[k + 3], color, thickness);
+    }
     const float tip = std::max(6.0f, 10.0f * scale);
     if (path.has_tip) arrow_head(draw, p.back(), canvas.to_screen(path.tip), tip, color);
     else arrow_head(draw, p[p.size() - 2], p.back(), tip, color);
     if (show_text && path.has_label && !edge.label.empty()) {
       centered_text(draw, font, font_size * 0.8f * scale, canvas.to_screen(path.label), colors::label, edge.label);
     }
-    auto members = collapsing ? collapsed_now.edge_members.find(edge.id) : collapsed_now.edge_members.end();
-    edges_drawn += members != collapsed_now.edge_members.end() ? static_cast<std::int64_t>(members->second.size()) : 1;
-    edges_lit += lit_edge || input || output;
   }
 
   const trace::GraphNode* hovered_node = nullptr;
@@ -194,13 +216,17 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
     NodeColors nc = node_colors(node.state);
     auto members = collapsing ? collapsed_now.members.find(node.id) : collapsed_now.members.end();
     const bool group_box = members != collapsed_now.members.end();
-    draw->AddRectFilled(min, max, nc.fill, 6 * scale);
-    if (group_box) {  // a collapsed group: a double border
-      draw->AddRect(ImVec2(min.x - 3, min.y - 3), ImVec2(max.x + 3, max.y + 3), IM_COL32(255, 255, 255, 120), 7 * scale);
+    if (group_box) {
       ++group_boxes;
       nodes_in_boxes += static_cast<std::int64_t>(members->second.size());
     } else {
       ++nodes_drawn;
+    }
+    if (outside(ImVec2(min.x, min.y), ImVec2(max.x, max.y + (show_text ? 3 * font_size * scale : 0)))) continue;
+    const float rounding = coarse ? 0.0f : 6 * scale;
+    draw->AddRectFilled(min, max, nc.fill, rounding);
+    if (group_box) {  // a collapsed group: a double border
+      draw->AddRect(ImVec2(min.x - 3, min.y - 3), ImVec2(max.x + 3, max.y + 3), IM_COL32(255, 255, 255, 120), 7 * scale);
     }
     if (lit->count(node.id)) {
       draw->AddRect(ImVec2(min.x - 2, min.y - 2), ImVec2(max.x + 2, max.y + 2), colors::highlight, 7 * scale, 0,
@@ -209,7 +235,7 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
       draw->AddRect(ImVec2(min.x - 1, min.y - 1), ImVec2(max.x + 1, max.y + 1), inputs.count(node.id) ? colors::read : colors::written,
                     6 * scale, 0, 2.0f);
     } else {
-      draw->AddRect(min, max, IM_COL32(255, 255, 255, 60), 6 * scale);
+      draw->AddRect(min, max, IM_COL32(255, 255, 255, 60), rounding);
     }
     if (show_text) centered_text(draw, font, font_size * scale, c, nc.text, node.label.empty() ? node.id : node.label);
     // Badges under the node: the value it computed, then the gradient flowing back into it.
