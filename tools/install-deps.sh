@@ -23,7 +23,7 @@ PACKAGES=(
   python3 python3-dev python3-pybind11 pybind11-dev python3-numpy python3-matplotlib python3-pytest
   jupyter-nbconvert jupyter-client python3-nbconvert python3-nbclient python3-ipykernel
   # oracles and data: PyTorch, the UCI digits dataset shipped with scikit-learn
-  python3-torch python3-sklearn
+  python3-torch python3-sklearn zlib1g-dev
   # API reference
   doxygen
 )

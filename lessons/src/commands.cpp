@@ -6,11 +6,13 @@ namespace gb::lessons {
 
 Command grad_command();   // commands/grad.cpp
 Command graph_command();  // commands/graph.cpp
+Command train_command();  // commands/train.cpp
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       grad_command(),
       graph_command(),
+      train_command(),
   };
   return list;
 }

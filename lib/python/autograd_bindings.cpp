@@ -18,18 +18,13 @@
 #include "bindings.hpp"
 #include "gb/autodiff/tensor/all.hpp"
 #include "gb/core.hpp"
+#include "py_variable.hpp"  // PyVariable: a gb.Tensor that also has a place on the tape
 
 namespace gb::python {
 
 namespace {
 
 namespace ad = gb::autodiff;
-
-// A gb.Tensor that also has a place on the tape. The Tensor base is the Variable's value.
-struct PyVariable : Tensor {
-  ad::Variable variable;
-  explicit PyVariable(ad::Variable v) : Tensor(v.value()), variable(std::move(v)) {}
-};
 
 // An operand: a Variable as itself; a Tensor, NumPy array or Python number as a constant
 // (a number takes the dtype of `like`, like gb.Tensor's operators).

@@ -4,7 +4,8 @@
 //   Linear     weight [out, in], bias [out]; both U(-1/sqrt(in), 1/sqrt(in))   (kaiming_uniform a=sqrt(5))
 //   Conv2d     weight [OC, IC/groups, KH, KW], bias [OC]; U(-1/sqrt(fan_in), ..) with fan_in = IC/groups*KH*KW
 //   BatchNorm  weight = 1, bias = 0; buffers running_mean = 0, running_var = 1, num_batches_tracked (i64)
-// Every constructor takes the Rng its initial values are drawn from.
+// Every constructor takes the Rng its initial values are drawn from (init.hpp: kaiming_uniform,
+// bias_uniform). describe() reads like torch's repr of the same layer.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +40,8 @@ class Conv2d : public Module {
   kernels::Conv2dParams params;
 };
 
-// BatchNorm1d on [N, C], BatchNorm2d on [N, C, H, W]: one class, the rank checked against `spatial`.
+// BatchNorm1d on [N, C] or [N, C, L], BatchNorm2d on [N, C, H, W]: one class, the rank checked
+// against `spatial`. Training counts its batches in the i64 buffer num_batches_tracked (as torch).
 class BatchNorm : public Module {
  public:
   BatchNorm(std::int64_t num_features, bool spatial, double eps = 1e-5, double momentum = 0.1);
