@@ -5,6 +5,7 @@
     check_train.py GLASSBOX same-seed MODEL         two runs with one seed print the same lines
     check_train.py GLASSBOX resume MODEL DIR        --stop-after 3 then --resume prints what one run prints
     check_train.py GLASSBOX record MODEL DIR        --record writes a Recording with one step per epoch
+    check_train.py GLASSBOX view MODEL DIR          (under xvfb-run) the curves drawn by the viewer
     check_train.py GLASSBOX bad-arguments           bad options exit 1 with a message naming the option
 """
 import json
@@ -86,6 +87,21 @@ def main():
             sys.exit(f"unexpected recording: scenes {sorted(scenes)}, {len(recording['steps'])} steps")
         if not all(step["caption"].endswith(".") for step in recording["steps"]):
             sys.exit("a caption is not a sentence")
+    elif what == "view":
+        # The learning curves in the viewer: every epoch's point drawn in both plots at the last step.
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "viewer"))
+        import viewer_checks  # noqa: E402  (tests/viewer: shot and its frame statistics)
+        model, folder = rest[0], rest[1]
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, "curves.json")
+        train(glassbox, "--model", model, "--epochs", "4", "--record", path)
+        stats = viewer_checks.shot(glassbox, os.path.join(folder, "curves.png"), "--recording", path, "--step", "4",
+                                   stats=os.path.join(folder, "stats.json"))
+        for scene in ("loss", "accuracy"):
+            drawn = stats["scenes"].get(scene, {})
+            # two series (train, test), four epochs each
+            if drawn.get("series_drawn") != 2 or drawn.get("points_drawn") != 8:
+                sys.exit(f"the viewer drew {drawn} for the '{scene}' curves, expected 2 series of 4 points")
     elif what == "bad-arguments":
         cases = [
             (["--model", "rnn"], "mlp or cnn"),
