@@ -5,6 +5,8 @@
 // Target (issue 4): glassbox 50x faster or more. Recording is off, as in every benchmark.
 #include <benchmark/benchmark.h>
 
+#include "peer.hpp"
+
 #include <cstdio>
 #include <string>
 
@@ -32,16 +34,7 @@ BENCHMARK(gb_scalar_graph)->Name("gb/scalar_graph_1e6")->Unit(benchmark::kMillis
 
 // PyTorch's time for the same graph, measured once by the peer script.
 double torch_seconds_per_graph() {
-  static double seconds = [] {
-    const std::string command = "/usr/bin/python3 " GB_SOURCE_DIR "/bench/peers/torch_scalar_graph.py 2 2>/dev/null";
-    FILE* pipe = popen(command.c_str(), "r");
-    double s = -1;
-    if (pipe != nullptr) {
-      if (std::fscanf(pipe, "seconds_per_graph %lf", &s) != 1) s = -1;
-      pclose(pipe);
-    }
-    return s;
-  }();
+  static const double seconds = gb::bench::peer_value(gb::bench::run_peer("torch_scalar_graph.py", "2"), "seconds_per_graph");
   return seconds;
 }
 

@@ -7,6 +7,8 @@
 // machine gb/mlp_step ran at 0.6-0.7x PyTorch 1.13's time (PyTorch eager pays Python overhead per op).
 #include <benchmark/benchmark.h>
 
+#include "peer.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -63,16 +65,7 @@ BENCHMARK(gb_mlp_step)->Name("gb/mlp_step")->Unit(benchmark::kMillisecond)->MinT
 
 // PyTorch's time per step, measured once by the peer script in a child process.
 double torch_seconds_per_step() {
-  static double seconds = [] {
-    const std::string command = "/usr/bin/python3 " GB_SOURCE_DIR "/bench/peers/torch_mlp_step.py 30 2>/dev/null";
-    FILE* pipe = popen(command.c_str(), "r");
-    double s = -1;
-    if (pipe != nullptr) {
-      if (std::fscanf(pipe, "seconds_per_step %lf", &s) != 1) s = -1;
-      pclose(pipe);
-    }
-    return s;
-  }();
+  static const double seconds = gb::bench::peer_value(gb::bench::run_peer("torch_mlp_step.py", "30"), "seconds_per_step");
   return seconds;
 }
 

@@ -8,6 +8,8 @@
 // Recording is off otherwise (no Recorder attached).
 #include <benchmark/benchmark.h>
 
+#include "peer.hpp"
+
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -66,18 +68,7 @@ void run(benchmark::State& state, const Layer& l, kn::ConvAlgo algo, bool with_r
 
 // PyTorch's seconds per call for each layer, measured once by the peer script in a child process.
 const std::map<std::string, double>& torch_seconds() {
-  static const std::map<std::string, double> seconds = [] {
-    std::map<std::string, double> out;
-    const std::string command = "/usr/bin/python3 " GB_SOURCE_DIR "/bench/peers/conv_torch.py 20 2>/dev/null";
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe != nullptr) {
-      char name[128];
-      double s = 0;
-      while (std::fscanf(pipe, "%127s %lf", name, &s) == 2) out[name] = s;
-      pclose(pipe);
-    }
-    return out;
-  }();
+  static const std::map<std::string, double> seconds = gb::bench::run_peer("conv_torch.py", "20");
   return seconds;
 }
 

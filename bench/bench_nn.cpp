@@ -8,6 +8,8 @@
 // The batch is the first 64 digits of the data set. Recording is off (no Recorder attached).
 #include <benchmark/benchmark.h>
 
+#include "peer.hpp"
+
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -58,18 +60,7 @@ void cnn_forward(benchmark::State& state) {
 
 // PyTorch's seconds per call for each row, measured once by the peer script in a child process.
 const std::map<std::string, double>& torch_seconds() {
-  static const std::map<std::string, double> seconds = [] {
-    std::map<std::string, double> out;
-    const std::string command = "/usr/bin/python3 " GB_SOURCE_DIR "/bench/peers/nn_torch.py 50 2>/dev/null";
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe != nullptr) {
-      char name[128];
-      double s = 0;
-      while (std::fscanf(pipe, "%127s %lf", name, &s) == 2) out[name] = s;
-      pclose(pipe);
-    }
-    return out;
-  }();
+  static const std::map<std::string, double> seconds = gb::bench::run_peer("nn_torch.py", "50");
   return seconds;
 }
 
