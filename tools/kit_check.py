@@ -18,6 +18,7 @@ re-generation rewrites only changed files, so steps 2 and 3 rebuild incrementall
 """
 import argparse
 import fnmatch
+import hashlib
 import json
 import os
 import subprocess
@@ -34,10 +35,29 @@ def log(msg):
     print(f"kit_check: {msg}", flush=True)
 
 
+# Results of each program binary by the hash of its bytes: between two steps of check 3 only the
+# programs linking a changed module are relinked; the others are the same file and give the same
+# results (the tests are deterministic), so they are not run again.
+_results_by_binary = {}
+
+
+def binary_hash(program):
+    digest = hashlib.sha1()
+    with open(program, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def run_programs(programs):
     """Runs each gtest program; returns {"Suite.Name": (passed, failure text)}. A crash is a failure of the check."""
     results = {}
     for program in programs:
+        key = (program, binary_hash(program))
+        if key in _results_by_binary:
+            results.update(_results_by_binary[key])
+            continue
+        mine = {}
         with tempfile.TemporaryDirectory() as tmp:
             report = os.path.join(tmp, "report.json")
             proc = subprocess.run([program, f"--gtest_output=json:{report}"], capture_output=True, text=True)
@@ -52,7 +72,9 @@ def run_programs(programs):
                     continue
                 name = f"{suite['name']}.{test['name']}"
                 failures = "\n".join(f.get("failure", "") for f in test.get("failures", []))
-                results[name] = (not failures, failures)
+                mine[name] = (not failures, failures)
+        _results_by_binary[key] = mine
+        results.update(mine)
     return results
 
 

@@ -7,12 +7,14 @@ namespace gb::lessons {
 Command grad_command();   // commands/grad.cpp
 Command graph_command();  // commands/graph.cpp
 Command train_command();  // commands/train.cpp
+Command quant_report_command();  // commands/quant_report.cpp
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       grad_command(),
       graph_command(),
       train_command(),
+      quant_report_command(),
   };
   return list;
 }

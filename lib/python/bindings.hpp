@@ -22,6 +22,9 @@ void bind_kernels(py::module_& kernels);  // kernels_bindings.cpp: the GEMM ladd
 void bind_graph(py::module_& graph);      // graph_bindings.cpp: graphs, scripts, tracing (lessons 06-09)
 void bind_nn(py::module_& nn);            // nn_bindings.cpp: layers, functional, losses (gb.nn)
 void bind_nn_training(py::module_& nn);   // nn_train_bindings.cpp: optimizers, digits data, training, checkpoints
+void bind_quant(py::module_& quant);          // quant_bindings.cpp: qparams, fixed point, calibration, PTQ/QAT (gb.quant)
+void bind_quant_kernels(py::module_& quant);  // quant_kernel_bindings.cpp: qgemm, qconv2d (gb.quant)
+void bind_quant_models(py::module_& quant);   // quant_model_bindings.cpp: PTQ, QAT, the accuracy report (gb.quant)
 
 // NumPy array (or anything np.asarray accepts) -> Tensor. copy: None = zero-copy when the array's
 // layout allows it (else a copy), True = always copy, False = zero-copy or gb::Error.

@@ -84,5 +84,9 @@ PYBIND11_MODULE(_glassbox, m) {
   py::module_ nn = m.def_submodule("nn", "Layers, losses, optimizers, the digits data, training and checkpoints");
   gb::python::bind_nn(nn);
   gb::python::bind_nn_training(nn);
+  py::module_ quant = m.def_submodule("quant", "Quantization: qparams, fixed-point requantization, calibration, int8 kernels");
+  gb::python::bind_quant(quant);
+  gb::python::bind_quant_kernels(quant);
+  gb::python::bind_quant_models(quant);
   gb::python::bind_autograd(m);  // adds glassbox._glassbox.autograd.Variable and the tensor functions
 }
