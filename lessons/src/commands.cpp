@@ -8,6 +8,7 @@ Command grad_command();   // commands/grad.cpp
 Command graph_command();  // commands/graph.cpp
 Command train_command();  // commands/train.cpp
 Command quant_report_command();  // commands/quant_report.cpp
+Command compress_report_command();  // commands/compress_report.cpp
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -15,6 +16,7 @@ const std::vector<Command>& commands() {
       graph_command(),
       train_command(),
       quant_report_command(),
+      compress_report_command(),
   };
   return list;
 }

@@ -25,6 +25,8 @@ void bind_nn_training(py::module_& nn);   // nn_train_bindings.cpp: optimizers, 
 void bind_quant(py::module_& quant);          // quant_bindings.cpp: qparams, fixed point, calibration, PTQ/QAT (gb.quant)
 void bind_quant_kernels(py::module_& quant);  // quant_kernel_bindings.cpp: qgemm, qconv2d (gb.quant)
 void bind_quant_models(py::module_& quant);   // quant_model_bindings.cpp: PTQ, QAT, the accuracy report (gb.quant)
+void bind_compress_prune(py::module_& compress);    // compress_prune_bindings.cpp: masks, schedules, filters, CSR (gb.compress)
+void bind_compress_distill(py::module_& compress);  // compress_distill_bindings.cpp: temperature, distillation, the report (gb.compress)
 
 // NumPy array (or anything np.asarray accepts) -> Tensor. copy: None = zero-copy when the array's
 // layout allows it (else a copy), True = always copy, False = zero-copy or gb::Error.

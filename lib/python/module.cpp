@@ -88,5 +88,8 @@ PYBIND11_MODULE(_glassbox, m) {
   gb::python::bind_quant(quant);
   gb::python::bind_quant_kernels(quant);
   gb::python::bind_quant_models(quant);
+  py::module_ compress = m.def_submodule("compress", "Compression: pruning (masks, schedules, filters, CSR) and distillation");
+  gb::python::bind_compress_prune(compress);
+  gb::python::bind_compress_distill(compress);
   gb::python::bind_autograd(m);  // adds glassbox._glassbox.autograd.Variable and the tensor functions
 }

@@ -119,13 +119,15 @@ bool conv_algo_supports(ConvAlgo a, const ConvShape& s, std::string* why) {
 ConvAlgo choose_algorithm(const ConvShape& s) {
   if (s.depthwise()) return ConvAlgo::direct;  // KH*KW terms per output: nothing for a GEMM to block
   // Winograd pays a filter transform per (filter, channel) pair; it is amortised when there are at
-  // least as many output tiles as input channels (measured: bench_conv, lib/kernels/README.md).
-  if (conv_algo_supports(ConvAlgo::winograd_4x4, s) && s.group_in() >= 16 && s.group_out() >= 16) {
+  // least as many output tiles as input channels (measured: bench_conv, lib/kernels/README.md). Below 8
+  // channels the batched GEMMs of its transformed tiles are too thin to beat im2col.
+  if (conv_algo_supports(ConvAlgo::winograd_4x4, s) && s.group_in() >= 8 && s.group_out() >= 8) {
     const auto tiles = [&](std::int64_t m) { return s.batch * ((s.out_h + m - 1) / m) * ((s.out_w + m - 1) / m); };
     if (tiles(4) >= s.group_in()) return ConvAlgo::winograd_4x4;
     if (tiles(2) >= s.group_in()) return ConvAlgo::winograd_2x2;
   }
-  if (s.group_in() * s.kernel_h * s.kernel_w < 32) return ConvAlgo::spatial;  // too short a reduction for a GEMM
+  // Everything else, short reductions included: im2col's one GEMM on the fastest rung. (Spatial packing
+  // is the lesson's picture of tiling with halos; measured, it never beat im2col outside depthwise.)
   return ConvAlgo::im2col;
 }
 

@@ -95,7 +95,13 @@ TEST(ConvChooser, FollowsTheDocumentedRules) {
   EXPECT_EQ(choose({1, 64, 56, 56}, {64, 1, 3, 3}, kn::Conv2dParams::square(1, 1, 1, 64)), kn::ConvAlgo::direct);
   EXPECT_EQ(choose({1, 64, 56, 56}, {128, 64, 3, 3}, kn::Conv2dParams::square(2, 1)), kn::ConvAlgo::im2col);
   EXPECT_EQ(choose({1, 64, 56, 56}, {64, 64, 1, 1}, kn::Conv2dParams{}), kn::ConvAlgo::im2col);
-  EXPECT_EQ(choose({1, 3, 32, 32}, {8, 3, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::spatial);
+  EXPECT_EQ(choose({1, 3, 32, 32}, {8, 3, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::im2col);
+  // The digits CNN on a batch of 256 (lesson 01): conv1 has one input channel, conv2 of the filter-pruned
+  // CNNs (lesson 26) 12 or 8: many 4x4 tiles over the batch, so Winograd from 8 channels.
+  EXPECT_EQ(choose({256, 1, 8, 8}, {16, 1, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::im2col);
+  EXPECT_EQ(choose({256, 12, 4, 4}, {24, 12, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_4x4);
+  EXPECT_EQ(choose({256, 8, 4, 4}, {16, 8, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_4x4);
+  EXPECT_EQ(choose({1, 4, 16, 16}, {8, 4, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::im2col);
   EXPECT_EQ(choose({1, 3, 224, 224}, {64, 3, 7, 7}, kn::Conv2dParams::square(2, 3)), kn::ConvAlgo::im2col);
 }
 

@@ -76,12 +76,12 @@ bool conv_algo_supports(ConvAlgo a, const ConvShape& s, std::string* why = nullp
 
 // The chooser behind ConvAlgo::best (documented in lib/kernels/README.md, "The chooser"):
 //   depthwise (one channel per group)                          -> direct (no reduction for a GEMM to block)
-//   3x3, stride 1, dilation 1, ICg and OCg >= 16, and
+//   3x3, stride 1, dilation 1, ICg and OCg >= 8, and
 //     at least ICg output tiles of 4x4                         -> winograd_4x4 (4x fewer multiplications)
 //     else at least ICg output tiles of 2x2                    -> winograd_2x2 (2.25x fewer)
 //     (fewer tiles than channels: the filter transform, one per filter and channel, does not pay)
-//   a short reduction (ICg * KH * KW < 32)                     -> spatial
-//   anything else (strided, dilated, 1x1, large kernels)       -> im2col (one big GEMM on the fastest rung;
+//   anything else (strided, dilated, 1x1, large kernels, short reductions)
+//                                                              -> im2col (one big GEMM on the fastest rung;
 //                                                                 a 1x1 stride-1 one needs no column matrix)
 ConvAlgo choose_algorithm(const ConvShape& s);
 
