@@ -6,9 +6,6 @@
 // the MLP), fine-tunes each, and distils the CNN into a small MLP for seeds S .. S + N - 1 against the
 // same student trained on the labels alone (lesson 27): gb::compress::compress_report, printed by
 // format_compress_report. Accuracy is a fraction with four digits, differences are in points.
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,32 +13,11 @@
 #include "gb/compress/report.hpp"
 #include "gb/core/error.hpp"
 #include "gb/lessons/commands.hpp"
+#include "gb/lessons/options.hpp"
 
 namespace gb::lessons {
 
 namespace {
-
-std::int64_t integer_option(const std::string& option, const std::string& text, std::int64_t low, std::int64_t high) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || v < low || v > high)
-    throw Error("compress-report " + option, "an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "]",
-                "'" + text + "'");
-  return v;
-}
-
-double number_option(const std::string& option, const std::string& text, double low, bool low_included, double high) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  const bool above = low_included ? v >= low : v > low;
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || !above || v > high) {
-    char range[64];
-    std::snprintf(range, sizeof range, "%c%g, %g]", low_included ? '[' : '(', low, high);
-    throw Error("compress-report " + option, std::string("a number in ") + range, "'" + text + "'");
-  }
-  return v;
-}
 
 int run_compress_report(const std::vector<std::string>& args, std::ostream& out) {
   compress::CompressOptions o;
@@ -51,17 +27,17 @@ int run_compress_report(const std::vector<std::string>& args, std::ostream& out)
     if (i + 1 >= args.size()) throw Error("compress-report " + option, "a value after " + option, "nothing");
     const std::string& value = args[++i];
     if (option == "--seed") {
-      o.seed = static_cast<std::uint64_t>(integer_option(option, value, 0, 1'000'000'000));
+      o.seed = static_cast<std::uint64_t>(integer_option("compress-report", option, value, 0, 1'000'000'000));
     } else if (option == "--seeds") {
-      o.seeds = integer_option(option, value, 1, 100);
+      o.seeds = integer_option("compress-report", option, value, 1, 100);
     } else if (option == "--fine-tune-epochs") {
-      o.fine_tune.epochs = integer_option(option, value, 1, 1000);
+      o.fine_tune.epochs = integer_option("compress-report", option, value, 1, 1000);
     } else if (option == "--distill-epochs") {
-      o.distill.epochs = integer_option(option, value, 1, 1000);
+      o.distill.epochs = integer_option("compress-report", option, value, 1, 1000);
     } else if (option == "--temperature") {
-      o.distill.temperature = number_option(option, value, 0, false, 1000);
+      o.distill.temperature = number_option("compress-report", option, value, 0, false, 1000);
     } else if (option == "--lambda") {
-      o.distill.lambda = number_option(option, value, 0, true, 1000);
+      o.distill.lambda = number_option("compress-report", option, value, 0, true, 1000);
     } else {
       throw Error("compress-report",
                   "one of --seed, --seeds, --fine-tune-epochs, --distill-epochs, --temperature, --lambda",

@@ -8,37 +8,18 @@
 // static model with its most sensitive layers left in float, QAT (fake quant) and QAT exported to
 // int8; then the layer-wise sensitivity. Accuracy is a fraction with four digits, "vs fp32" the
 // difference in points (percent).
-#include <cerrno>
-#include <cstdlib>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "gb/core/error.hpp"
 #include "gb/lessons/commands.hpp"
+#include "gb/lessons/options.hpp"
 #include "gb/quant/qat.hpp"
 
 namespace gb::lessons {
 
 namespace {
-
-std::int64_t integer_option(const std::string& option, const std::string& text, std::int64_t low, std::int64_t high) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || v < low || v > high)
-    throw Error("quant-report " + option, "an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "]",
-                "'" + text + "'");
-  return v;
-}
-
-double positive_option(const std::string& option, const std::string& text) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !(v > 0) || v > 10)
-    throw Error("quant-report " + option, "a number in (0, 10]", "'" + text + "'");
-  return v;
-}
 
 int run_quant_report(const std::vector<std::string>& args, std::ostream& out) {
   quant::ReportOptions o;
@@ -51,17 +32,17 @@ int run_quant_report(const std::vector<std::string>& args, std::ostream& out) {
       if (value != "cnn" && value != "mlp") throw Error("quant-report --model", "cnn or mlp", "'" + value + "'");
       o.model = value;
     } else if (option == "--seed") {
-      o.seed = static_cast<std::uint64_t>(integer_option(option, value, 0, 1'000'000'000));
+      o.seed = static_cast<std::uint64_t>(integer_option("quant-report", option, value, 0, 1'000'000'000));
     } else if (option == "--calibration-batches") {
-      o.calibration_batches = integer_option(option, value, 1, 1000);
+      o.calibration_batches = integer_option("quant-report", option, value, 1, 1000);
     } else if (option == "--epochs") {
-      o.epochs = integer_option(option, value, 1, 1000);
+      o.epochs = integer_option("quant-report", option, value, 1, 1000);
     } else if (option == "--qat-epochs") {
-      o.qat.epochs = integer_option(option, value, 1, 1000);
+      o.qat.epochs = integer_option("quant-report", option, value, 1, 1000);
     } else if (option == "--qat-lr") {
-      o.qat.lr = positive_option(option, value);
+      o.qat.lr = number_option("quant-report", option, value, 0, false, 10);
     } else if (option == "--skip-sensitive") {
-      o.skip_sensitive = integer_option(option, value, 0, 100);
+      o.skip_sensitive = integer_option("quant-report", option, value, 0, 100);
     } else if (option == "--sensitivity-calibrator") {
       o.sensitivity_calibrator = quant::calibrator_from_name(value);
     } else {

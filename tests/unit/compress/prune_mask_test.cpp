@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "gb/compress/prune.hpp"
 #include "gb/core/error.hpp"
 #include "gb/core/rng.hpp"
@@ -20,17 +21,7 @@ using gb::DType;
 using gb::Tensor;
 
 // The message of the gb::Error that f throws; a kit's NotImplemented goes through untouched.
-template <class F> std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const gb::NotImplemented&) {
-    throw;
-  } catch (const gb::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a gb::Error";
-  return "";
-}
+using gb_test::error_of;
 
 std::int64_t zeros_in(const Tensor& t) {
   const auto v = t.to_vector();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "gb/compress/prune.hpp"
 #include "gb/core/error.hpp"
 #include "gb/nn/data.hpp"
@@ -19,17 +20,7 @@ namespace cp = gb::compress;
 namespace nn = gb::nn;
 using gb::Tensor;
 
-template <class F> std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const gb::NotImplemented&) {
-    throw;
-  } catch (const gb::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a gb::Error";
-  return "";
-}
+using gb_test::error_of;
 
 // 320 training and 120 test digits from the real split.
 const nn::Split& small_split() {

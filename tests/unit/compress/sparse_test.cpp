@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "gb/compress/prune.hpp"
 #include "gb/compress/sparse.hpp"
 #include "gb/core/error.hpp"
@@ -16,17 +17,7 @@ namespace cp = gb::compress;
 using gb::DType;
 using gb::Tensor;
 
-template <class F> std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const gb::NotImplemented&) {
-    throw;
-  } catch (const gb::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a gb::Error";
-  return "";
-}
+using gb_test::error_of;
 
 // A random [rows, cols] matrix with about a fraction `sparsity` of exact zeros.
 Tensor sparse_random(std::int64_t rows, std::int64_t cols, double sparsity, std::uint64_t seed) {
