@@ -9,6 +9,10 @@
 
 #include "gb/core/tensor.hpp"
 
+namespace gb::compress {
+struct ModelCost;
+}
+
 namespace gb::python {
 
 namespace py = pybind11;
@@ -27,6 +31,8 @@ void bind_quant_kernels(py::module_& quant);  // quant_kernel_bindings.cpp: qgem
 void bind_quant_models(py::module_& quant);   // quant_model_bindings.cpp: PTQ, QAT, the accuracy report (gb.quant)
 void bind_compress_prune(py::module_& compress);    // compress_prune_bindings.cpp: masks, schedules, filters, CSR (gb.compress)
 void bind_compress_distill(py::module_& compress);  // compress_distill_bindings.cpp: temperature, distillation, the report (gb.compress)
+// A ModelCost as {parameters, nonzero_parameters, macs} (compress_prune_bindings.cpp; the report uses it too).
+py::dict model_cost_dict(const compress::ModelCost& cost);
 
 // NumPy array (or anything np.asarray accepts) -> Tensor. copy: None = zero-copy when the array's
 // layout allows it (else a copy), True = always copy, False = zero-copy or gb::Error.

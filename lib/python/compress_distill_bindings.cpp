@@ -61,14 +61,6 @@ py::dict prune_row(const c::PruneRow& p, const c::CompressReport& r) {
   return d;
 }
 
-py::dict cost_dict(const c::ModelCost& cost) {
-  py::dict d;
-  d["parameters"] = cost.parameters;
-  d["nonzero_parameters"] = cost.nonzero_parameters;
-  d["macs"] = cost.macs;
-  return d;
-}
-
 }  // namespace
 
 void bind_compress_distill(py::module_& m) {
@@ -128,8 +120,8 @@ gradient with respect to the student's logits, T (p_s - p_t) / N, from the op's 
         d["test_examples"] = r.test_examples;
         d["cnn_accuracy"] = r.cnn_accuracy;
         d["mlp_accuracy"] = r.mlp_accuracy;
-        d["cnn_cost"] = cost_dict(r.cnn_cost);
-        d["mlp_cost"] = cost_dict(r.mlp_cost);
+        d["cnn_cost"] = model_cost_dict(r.cnn_cost);
+        d["mlp_cost"] = model_cost_dict(r.mlp_cost);
         py::list pruning, distillation;
         for (const c::PruneRow& p : r.pruning) pruning.append(prune_row(p, r));
         for (const c::DistillRow& row : r.distillation) {

@@ -52,15 +52,15 @@ cp::Masks masks_of(const py::dict& d) {
   return masks;
 }
 
-py::dict cost_dict(const cp::ModelCost& c) {
+}  // namespace
+
+py::dict model_cost_dict(const cp::ModelCost& c) {
   py::dict d;
   d["parameters"] = c.parameters;
   d["nonzero_parameters"] = c.nonzero_parameters;
   d["macs"] = c.macs;
   return d;
 }
-
-}  // namespace
 
 void bind_compress_prune(py::module_& m) {
   // --- unstructured masks -------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ every Conv2d, with their BatchNorm channel and the next layer's inputs. The inpu
       [](const nn::Module& model, const std::vector<std::int64_t>& image_shape) {
         const auto* seq = dynamic_cast<const nn::Sequential*>(&model);
         if (seq == nullptr) throw Error("model_cost", "a gb.nn.Sequential", model.describe());
-        return cost_dict(cp::model_cost(*seq, image_shape));
+        return model_cost_dict(cp::model_cost(*seq, image_shape));
       },
       py::arg("model"), py::arg("image_shape") = std::vector<std::int64_t>{1, 8, 8},
       "{'parameters', 'nonzero_parameters', 'macs'} for one image of the given shape.");
