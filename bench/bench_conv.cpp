@@ -1,10 +1,11 @@
 // bench_conv.cpp: every convolution algorithm of lessons 20-22 on ResNet-like 3x3 layers (batch 1:
 // 56x56x64->64, 28x28x128->128, 14x14x256->256) and a depthwise 3x3 layer (56x56x64, groups 64),
-// single-threaded, beside PyTorch's torch.nn.functional.conv2d (bench/peers/conv_torch.py, run once
-// through popen, torch.set_num_threads(1), reported with manual time). Rows:
-//   conv/<layer>/<algo>     each algorithm; counters: workspace bytes, GFLOP/s (2*OC*ICg*KH*KW*OH*OW / time)
-//   gb/<layer>              ConvAlgo::best (the chooser), paired with peer:pytorch/<layer> by ratio_main
-//   recording_off/<layer>   best with a Recorder attached: the kernels never record, so it matches gb/<layer>
+// on one thread and on two, beside PyTorch's torch.nn.functional.conv2d (bench/peers/conv_torch.py, run
+// once through popen, torch.set_num_threads(1) then (2), reported with manual time). Rows, for t in 1, 2:
+//   conv/<layer>/<algo>/threads:t   each algorithm; counters: workspace bytes, GFLOP/s (2*OC*ICg*KH*KW*OH*OW / time)
+//   gb/<layer>/threads:t            ConvAlgo::best (the chooser), paired with peer:pytorch/<layer>/threads:t
+//   recording_off/<layer>           best with a Recorder attached (one thread): the kernels never record, so it
+//                                   matches gb/<layer>/threads:1
 // Recording is off otherwise (no Recorder attached).
 #include <benchmark/benchmark.h>
 
@@ -54,12 +55,12 @@ double flops(const kn::ConvShape& s) {
   return 2.0 * static_cast<double>(s.out_channels * s.group_in() * s.kernel_h * s.kernel_w * s.out_h * s.out_w * s.batch);
 }
 
-void run(benchmark::State& state, const Layer& l, kn::ConvAlgo algo, bool with_recorder) {
+void run(benchmark::State& state, const Layer& l, kn::ConvAlgo algo, bool with_recorder, int threads) {
   const Inputs in = inputs(l);
   gb::trace::Recorder rec("bench", "bench");
   std::unique_ptr<gb::trace::ScopedRecorder> attach;
   if (with_recorder) attach = std::make_unique<gb::trace::ScopedRecorder>(rec);
-  for (auto _ : state) benchmark::DoNotOptimize(kn::conv2d(in.x, in.w, in.b, in.p, algo));
+  for (auto _ : state) benchmark::DoNotOptimize(kn::conv2d(in.x, in.w, in.b, in.p, algo, threads));
   const kn::ConvAlgo chosen = algo == kn::ConvAlgo::best ? kn::choose_algorithm(in.s) : algo;
   state.counters["workspace_bytes"] = static_cast<double>(kn::workspace_bytes(in.s, chosen));
   state.counters["GFLOP/s"] = benchmark::Counter(flops(in.s) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
@@ -72,8 +73,8 @@ const std::map<std::string, double>& torch_seconds() {
   return seconds;
 }
 
-void torch_conv(benchmark::State& state, const Layer& l) {
-  const auto it = torch_seconds().find(l.name);
+void torch_conv(benchmark::State& state, const Layer& l, int threads) {
+  const auto it = torch_seconds().find(std::string(l.name) + "/threads:" + std::to_string(threads));
   if (it == torch_seconds().end()) {
     state.SkipWithError("PyTorch peer unavailable (python3-torch missing?)");
     return;
@@ -82,28 +83,33 @@ void torch_conv(benchmark::State& state, const Layer& l) {
 }
 
 const int registered = [] {
-  for (const Layer& l : kLayers) {
-    const kn::ConvShape s = inputs(l).s;
-    for (kn::ConvAlgo a : kn::all_conv_algos()) {
-      if (!kn::conv_algo_supports(a, s)) continue;
-      benchmark::RegisterBenchmark((std::string("conv/") + l.name + "/" + kn::conv_algo_name(a)).c_str(),
-                                   [l, a](benchmark::State& st) { run(st, l, a, false); })
+  for (int threads : {1, 2}) {
+    const std::string t = "/threads:" + std::to_string(threads);
+    for (const Layer& l : kLayers) {
+      const kn::ConvShape s = inputs(l).s;
+      for (kn::ConvAlgo a : kn::all_conv_algos()) {
+        if (!kn::conv_algo_supports(a, s)) continue;
+        benchmark::RegisterBenchmark((std::string("conv/") + l.name + "/" + kn::conv_algo_name(a) + t).c_str(),
+                                     [l, a, threads](benchmark::State& st) { run(st, l, a, false, threads); })
+            ->Unit(benchmark::kMillisecond)
+            ->MinTime(0.5);
+      }
+      benchmark::RegisterBenchmark((std::string("gb/") + l.name + t).c_str(),
+                                   [l, threads](benchmark::State& st) { run(st, l, kn::ConvAlgo::best, false, threads); })
           ->Unit(benchmark::kMillisecond)
           ->MinTime(0.5);
+      if (threads == 1) {
+        benchmark::RegisterBenchmark((std::string("recording_off/") + l.name).c_str(),
+                                     [l](benchmark::State& st) { run(st, l, kn::ConvAlgo::best, true, 1); })
+            ->Unit(benchmark::kMillisecond)
+            ->MinTime(0.5);
+      }
+      benchmark::RegisterBenchmark((std::string("peer:pytorch/") + l.name + t).c_str(),
+                                   [l, threads](benchmark::State& st) { torch_conv(st, l, threads); })
+          ->UseManualTime()
+          ->Unit(benchmark::kMillisecond)
+          ->Iterations(10);
     }
-    benchmark::RegisterBenchmark((std::string("gb/") + l.name).c_str(),
-                                 [l](benchmark::State& st) { run(st, l, kn::ConvAlgo::best, false); })
-        ->Unit(benchmark::kMillisecond)
-        ->MinTime(0.5);
-    benchmark::RegisterBenchmark((std::string("recording_off/") + l.name).c_str(),
-                                 [l](benchmark::State& st) { run(st, l, kn::ConvAlgo::best, true); })
-        ->Unit(benchmark::kMillisecond)
-        ->MinTime(0.5);
-    benchmark::RegisterBenchmark((std::string("peer:pytorch/") + l.name).c_str(),
-                                 [l](benchmark::State& st) { torch_conv(st, l); })
-        ->UseManualTime()
-        ->Unit(benchmark::kMillisecond)
-        ->Iterations(10);
   }
   return 0;
 }();

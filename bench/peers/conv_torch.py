@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The peer of bench_conv: torch.nn.functional.conv2d, CPU, single-threaded, on the same layers.
+"""The peer of bench_conv: torch.nn.functional.conv2d, CPU, on one and on two threads, on the same layers.
 
-    conv_torch.py [REPEATS]   prints one line "<layer> <seconds>" per layer (median of REPEATS calls)
+    conv_torch.py [REPEATS]   prints "<layer>/threads:<t> <seconds>" per layer and t in (1, 2) (median of
+                              REPEATS calls)
 """
 import statistics
 import sys
@@ -9,7 +10,6 @@ import time
 
 import torch
 
-torch.set_num_threads(1)
 torch.manual_seed(0)
 repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 # name: (C, H, W, OC, kernel, stride, padding, groups), batch 1 (the same table as bench_conv.cpp)
@@ -20,15 +20,17 @@ LAYERS = {
     "depthwise_56x56x64": (64, 56, 56, 64, 3, 1, 1, 64),
 }
 with torch.no_grad():
-    for name, (c, h, w, oc, k, s, p, g) in LAYERS.items():
-        x = torch.randn(1, c, h, w)
-        weight = torch.randn(oc, c // g, k, k)
-        bias = torch.randn(oc)
-        for _ in range(3):
-            torch.nn.functional.conv2d(x, weight, bias, stride=s, padding=p, groups=g)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            torch.nn.functional.conv2d(x, weight, bias, stride=s, padding=p, groups=g)
-            times.append(time.perf_counter() - start)
-        print(f"{name} {statistics.median(times):.9f}", flush=True)
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for name, (c, h, w, oc, k, s, p, g) in LAYERS.items():
+            x = torch.randn(1, c, h, w)
+            weight = torch.randn(oc, c // g, k, k)
+            bias = torch.randn(oc)
+            for _ in range(3):
+                torch.nn.functional.conv2d(x, weight, bias, stride=s, padding=p, groups=g)
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                torch.nn.functional.conv2d(x, weight, bias, stride=s, padding=p, groups=g)
+                times.append(time.perf_counter() - start)
+            print(f"{name}/threads:{threads} {statistics.median(times):.9f}", flush=True)

@@ -120,13 +120,13 @@ void bind_kernels(py::module_& m) {
   m.def(
       "conv2d",
       [](py::handle x, py::handle w, py::handle b, std::vector<std::int64_t> stride, std::vector<std::int64_t> padding,
-         std::vector<std::int64_t> dilation, std::int64_t groups, const std::string& algo) {
+         std::vector<std::int64_t> dilation, std::int64_t groups, const std::string& algo, int threads) {
         const Tensor tb = b.is_none() ? Tensor() : tensor_from_python(b, py::none());
         return kn::conv2d(tensor_from_python(x, py::none()), tensor_from_python(w, py::none()), tb,
-                          conv_params(stride, padding, dilation, groups), kn::conv_algo_from_name(algo));
+                          conv_params(stride, padding, dilation, groups), kn::conv_algo_from_name(algo), threads);
       },
       py::arg("x"), py::arg("w"), py::arg("b"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
-      py::arg("groups"), py::arg("algo"), "2-D convolution of NCHW x with OIHW w by the named algorithm (a Tensor)");
+      py::arg("groups"), py::arg("algo"), py::arg("threads") = 1, "2-D convolution of NCHW x with OIHW w by the named algorithm (a Tensor)");
   m.def(
       "conv_algorithms",
       [] {

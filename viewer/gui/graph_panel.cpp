@@ -143,7 +143,13 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
     draw->AddRect(a, b, IM_COL32(255, 255, 255, 50), 6);
     std::string label = "[-] " + group.label;
     if (show_text) draw->AddText(font, font_size * 0.85f * scale, ImVec2(a.x + 6, a.y + 3), colors::faint, label.c_str());
-    ImVec2 label_max(a.x + 6 + font->CalcTextSizeA(font_size * 0.85f * scale, FLT_MAX, 0, label.c_str()).x, a.y + 3 + font_size * scale);
+    // The label's area, never smaller than 28 x 14 pixels: zoomed far out (no text) the corner still collapses.
+    ImVec2 label_max(a.x + std::max(28.0f, 6 + font->CalcTextSizeA(font_size * 0.85f * scale, FLT_MAX, 0, label.c_str()).x),
+                     a.y + std::max(14.0f, 3 + font_size * scale));
+    if (gi == 0) {  // where a click collapses the first group (for scripted tests)
+      app.stats.add(scene_id, "graph", "first_group_label_x", static_cast<std::int64_t>(a.x + 10));
+      app.stats.add(scene_id, "graph", "first_group_label_y", static_cast<std::int64_t>(a.y + 3 + font_size * scale * 0.5f));
+    }
     if (hovered && mouse_in(a, label_max) && gi < all->groups.size()) {
       ImGui::SetTooltip("group %s: click to collapse it into one box", group.label.c_str());
       if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) clicked_group = all->groups[gi].id;
@@ -164,7 +170,12 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
   }
   // Level of detail: zoomed far out, edges become polylines through their segment ends and boxes lose
   // their rounded corners (fewer vertices for a software renderer); anything outside the panel is culled.
+  // Coarse, the lines are also drawn without anti-aliasing (an anti-aliased line is a strip of feathered
+  // triangles, and llvmpipe pays per triangle), arrow heads are left out (a few pixels each) and plain nodes
+  // lose their border; the fills and every lit or highlighted outline stay.
   const bool coarse = scale < 0.35f;
+  const ImDrawListFlags saved_flags = draw->Flags;
+  if (coarse) draw->Flags &= ~(ImDrawListFlags_AntiAliasedLines | ImDrawListFlags_AntiAliasedLinesUseTex | ImDrawListFlags_AntiAliasedFill);
   const ImVec2 clip_min = canvas.origin, clip_max = canvas.max();
   auto outside = [&](ImVec2 lo, ImVec2 hi) { return hi.x < clip_min.x || lo.x > clip_max.x || hi.y < clip_min.y || lo.y > clip_max.y; };
   std::int64_t edges_drawn = 0, edges_lit = 0;
@@ -197,8 +208,10 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
       for (std::size_t k = 0; k + 3 < p.size(); k += 3) draw->AddBezierCubic(p[k], p[k + 1], p[k + 2], p[k + 3], color, thickness);
     }
     const float tip = std::max(6.0f, 10.0f * scale);
-    if (path.has_tip) arrow_head(draw, p.back(), canvas.to_screen(path.tip), tip, color);
-    else arrow_head(draw, p[p.size() - 2], p.back(), tip, color);
+    if (!coarse || lit_edge || input || output) {  // no plain arrow heads far out
+      if (path.has_tip) arrow_head(draw, p.back(), canvas.to_screen(path.tip), tip, color);
+      else arrow_head(draw, p[p.size() - 2], p.back(), tip, color);
+    }
     if (show_text && path.has_label && !edge.label.empty()) {
       centered_text(draw, font, font_size * 0.8f * scale, canvas.to_screen(path.label), colors::label, edge.label);
     }
@@ -217,6 +230,10 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
     auto members = collapsing ? collapsed_now.members.find(node.id) : collapsed_now.members.end();
     const bool group_box = members != collapsed_now.members.end();
     if (group_box) {
+      if (group_boxes == 0) {  // where a click expands the first collapsed box (for scripted tests)
+        app.stats.add(scene_id, "graph", "first_group_box_x", static_cast<std::int64_t>(c.x));
+        app.stats.add(scene_id, "graph", "first_group_box_y", static_cast<std::int64_t>(c.y));
+      }
       ++group_boxes;
       nodes_in_boxes += static_cast<std::int64_t>(members->second.size());
     } else {
@@ -234,7 +251,7 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
     } else if (inputs.count(node.id) || outputs.count(node.id)) {
       draw->AddRect(ImVec2(min.x - 1, min.y - 1), ImVec2(max.x + 1, max.y + 1), inputs.count(node.id) ? colors::read : colors::written,
                     6 * scale, 0, 2.0f);
-    } else {
+    } else if (!coarse) {
       draw->AddRect(min, max, IM_COL32(255, 255, 255, 60), rounding);
     }
     if (show_text) centered_text(draw, font, font_size * scale, c, nc.text, node.label.empty() ? node.id : node.label);
@@ -253,12 +270,18 @@ void draw_graph_panel(App& app, const trace::SceneState& now, const trace::Scene
       if (group_box && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) clicked_group = node.id.substr(6);  // "group:"
     }
   }
+  draw->Flags = saved_flags;
   legend(draw, ImVec2(canvas.origin.x + 4, canvas.origin.y + canvas.size.y - 14), canvas.max().x);
   if (!layout->error.empty()) {
     draw->AddText(ImVec2(canvas.origin.x + 4, canvas.origin.y + canvas.size.y - 32), IM_COL32(255, 90, 90, 255), layout->error.c_str());
   }
   const bool minimap = view.minimap && all->nodes.size() > kMinimapNodes;
-  if (minimap) draw_minimap(draw, canvas, *layout, *graph, view);
+  if (minimap) {
+    const auto [lo, hi] = draw_minimap(draw, canvas, *layout, *graph, view);
+    for (const auto& [what, v] : {std::pair{"minimap_x0", lo.x}, {"minimap_y0", lo.y}, {"minimap_x1", hi.x}, {"minimap_y1", hi.y}}) {
+      app.stats.add(scene_id, "graph", what, static_cast<std::int64_t>(v));
+    }
+  }
   draw->PopClipRect();
   if (!clicked_group.empty()) {
     if (!view.collapsed.erase(clicked_group)) view.collapsed.insert(clicked_group);

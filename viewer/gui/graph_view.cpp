@@ -93,9 +93,9 @@ void graph_toolbar(GraphView& view, const trace::GraphScene& graph) {
   }
 }
 
-void draw_minimap(ImDrawList* draw, const GraphCanvas& canvas, const GraphLayout& layout,
-                  const trace::GraphScene& graph, GraphView& view) {
-  if (layout.width <= 0 || layout.height <= 0) return;
+std::pair<ImVec2, ImVec2> draw_minimap(ImDrawList* draw, const GraphCanvas& canvas, const GraphLayout& layout,
+                                       const trace::GraphScene& graph, GraphView& view) {
+  if (layout.width <= 0 || layout.height <= 0) return {};
   const float w_max = std::min(180.0f, canvas.size.x * 0.3f), h_max = std::min(120.0f, canvas.size.y * 0.3f);
   const float k = static_cast<float>(std::min(w_max / layout.width, h_max / layout.height));
   const ImVec2 size(static_cast<float>(layout.width) * k, static_cast<float>(layout.height) * k);
@@ -129,6 +129,7 @@ void draw_minimap(ImDrawList* draw, const GraphCanvas& canvas, const GraphLayout
     view.dragging_minimap = true;
   }
   if (!ImGui::IsMouseDown(ImGuiMouseButton_Left)) view.dragging_minimap = false;
+  return {min, max};
 }
 
 }  // namespace gb::viewer

@@ -4,6 +4,8 @@
 
 #include <imgui.h>
 
+#include <utility>
+
 #include "app.hpp"
 #include "graph_layout.hpp"
 
@@ -31,8 +33,9 @@ GraphCanvas begin_graph_canvas();
 // On the scene's title line: Fit, Map (minimap of graphs of more than kMinimapNodes), Groups.
 void graph_toolbar(GraphView& view, const trace::GraphScene& graph);
 // A small picture of the whole graph in the bottom-right corner with the visible part outlined;
-// clicking or dragging in it moves the view there.
-void draw_minimap(ImDrawList* draw, const GraphCanvas& canvas, const GraphLayout& layout,
+// clicking or dragging in it moves the view there. Returns the picture's rectangle (min, max), empty when
+// the layout is.
+std::pair<ImVec2, ImVec2> draw_minimap(ImDrawList* draw, const GraphCanvas& canvas, const GraphLayout& layout,
                   const trace::GraphScene& graph, GraphView& view);
 
 }  // namespace gb::viewer

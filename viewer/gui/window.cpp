@@ -101,6 +101,11 @@ void Window::wait_events(bool animating) {
 void Window::begin_frame() {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  if (scripting_) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = ImVec2(scripted_.x, scripted_.y);
+    io.MouseDown[ImGuiMouseButton_Left] = scripted_.left_down;
+  }
   ImGui::NewFrame();
 }
 

@@ -25,6 +25,13 @@ class Window {
   // Polls input; when nothing animates, sleeps until an event (or a short timeout) to spare the CPU.
   void wait_events(bool animating);
   void begin_frame();
+  // Scripted input (tests, demos): when set, the next frames see this mouse instead of the real one
+  // (applied after the GLFW backend reads the device, before ImGui::NewFrame).
+  struct Mouse {
+    float x = 0, y = 0;
+    bool left_down = false;
+  };
+  void script_mouse(const Mouse& mouse) { scripted_ = mouse; scripting_ = true; }
   void render();  // ImGui::Render and draw into the back buffer (no swap)
   // The back buffer as tightly packed RGBA rows, bottom row first (OpenGL's order).
   std::vector<std::uint8_t> read_back_buffer(int& width, int& height);
@@ -33,6 +40,8 @@ class Window {
  private:
   GLFWwindow* window_ = nullptr;
   Fonts fonts_;
+  Mouse scripted_;
+  bool scripting_ = false;
 };
 
 }  // namespace gb::viewer

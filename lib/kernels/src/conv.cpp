@@ -145,7 +145,8 @@ std::size_t workspace_bytes(const ConvShape& s, ConvAlgo a) {
   return 0;
 }
 
-Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, ConvAlgo algo) {
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, ConvAlgo algo, int threads) {
+  if (threads < 0) throw Error("conv2d", "threads >= 0 (0 = one per core)", std::to_string(threads));
   if (!x.defined() || !w.defined()) throw Error("conv2d", "defined tensors x and w", "an undefined tensor");
   if (x.dtype() != DType::f32 || w.dtype() != DType::f32 || (b.defined() && b.dtype() != DType::f32)) {
     throw Error("conv2d", "f32 tensors x, w (and b)",
@@ -172,20 +173,24 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dPar
   const float* wp = wc.data<float>();
   const float* bp = bc.defined() ? bc.data<float>() : nullptr;
   float* yp = y.data<float>();
-  switch (chosen) {
-    case ConvAlgo::direct: detail::conv_direct_nchw(xp, wp, bp, s, yp); break;
-    case ConvAlgo::direct_nhwc: detail::conv_direct_nhwc(xp, wp, bp, s, yp); break;
-    case ConvAlgo::im2col: detail::conv_im2col(xp, wp, bp, s, yp); break;
-    case ConvAlgo::spatial: detail::conv_spatial(xp, wp, bp, s, yp); break;
-    case ConvAlgo::winograd_2x2: detail::conv_winograd(2, xp, wp, bp, s, yp); break;
-    case ConvAlgo::winograd_4x4: detail::conv_winograd(4, xp, wp, bp, s, yp); break;
-    case ConvAlgo::indirect: detail::conv_indirect(xp, wp, bp, s, yp); break;
-    case ConvAlgo::best: break;  // resolved above
-  }
+  detail::conv_threads(chosen, xp, wp, bp, s, yp, threads);
   return y;
 }
 
 namespace detail {
+
+void run_algorithm(ConvAlgo a, const float* x, const float* w, const float* b, const ConvShape& s, float* y) {
+  switch (a) {
+    case ConvAlgo::direct: conv_direct_nchw(x, w, b, s, y); break;
+    case ConvAlgo::direct_nhwc: conv_direct_nhwc(x, w, b, s, y); break;
+    case ConvAlgo::im2col: conv_im2col(x, w, b, s, y); break;
+    case ConvAlgo::spatial: conv_spatial(x, w, b, s, y); break;
+    case ConvAlgo::winograd_2x2: conv_winograd(2, x, w, b, s, y); break;
+    case ConvAlgo::winograd_4x4: conv_winograd(4, x, w, b, s, y); break;
+    case ConvAlgo::indirect: conv_indirect(x, w, b, s, y); break;
+    case ConvAlgo::best: throw Error("conv2d", "a resolved algorithm", "best");
+  }
+}
 
 float* scratch(int slot, std::int64_t count) {
   thread_local std::vector<float> buffers[kScratchSlots];

@@ -15,7 +15,10 @@
 
 namespace gb::kernels::detail {
 
-void conv_direct_nchw(const float* x, const float* w, const float* b, const ConvShape& s, float* y) {
+// Compiled for AVX-512, AVX2 and plain x86-64 (GB_CONV_CLONES). With stride 1 the innermost loop reads
+// the input row contiguously, so it is written that way and vectorises; the strided case reads every
+// stride-th element.
+GB_CONV_CLONES void conv_direct_nchw(const float* x, const float* w, const float* b, const ConvShape& s, float* y) {
   const Conv2dParams& p = s.params;
   const std::int64_t icg = s.group_in(), ocg = s.group_out();
   fill_bias(b, s, y);
@@ -35,8 +38,13 @@ void conv_direct_nchw(const float* x, const float* w, const float* b, const Conv
             for (std::int64_t oh = oh0; oh < oh1; ++oh) {
               const float* row = in + input_coord(oh, kh, p.stride_h, p.pad_top, p.dilation_h) * s.in_w;
               float* out_row = out + oh * s.out_w;
-              for (std::int64_t ow = ow0; ow < ow1; ++ow) {
-                out_row[ow] += weight * row[input_coord(ow, kw, p.stride_w, p.pad_left, p.dilation_w)];
+              if (p.stride_w == 1) {
+                const float* src = row + input_coord(0, kw, 1, p.pad_left, p.dilation_w);
+                for (std::int64_t ow = ow0; ow < ow1; ++ow) out_row[ow] += weight * src[ow];
+              } else {
+                for (std::int64_t ow = ow0; ow < ow1; ++ow) {
+                  out_row[ow] += weight * row[input_coord(ow, kw, p.stride_w, p.pad_left, p.dilation_w)];
+                }
               }
             }
           }

@@ -31,6 +31,11 @@ void conv_spatial(const float* x, const float* w, const float* b, const ConvShap
 void conv_winograd(std::int64_t m, const float* x, const float* w, const float* b, const ConvShape& s, float* y);
 void conv_indirect(const float* x, const float* w, const float* b, const ConvShape& s, float* y);
 
+// One algorithm on one contiguous NCHW problem (conv.cpp), and the same split over threads (conv_threads.cpp).
+void run_algorithm(ConvAlgo a, const float* x, const float* w, const float* b, const ConvShape& s, float* y);
+void conv_threads(ConvAlgo a, const float* x, const float* w, const float* b, const ConvShape& s, float* y,
+                  int threads);
+
 std::size_t workspace_direct_nhwc(const ConvShape& s);
 std::size_t workspace_im2col(const ConvShape& s);
 std::size_t workspace_spatial(const ConvShape& s);
@@ -57,7 +62,7 @@ void fill_bias(const float* b, const ConvShape& s, float* y);
 // (as frameworks keep a workspace): a fresh multi-megabyte allocation per call would cost page faults
 // on every first touch, more than the Winograd transforms themselves. Uninitialised.
 float* scratch(int slot, std::int64_t count);
-constexpr int kScratchSlots = 4;
+constexpr int kScratchSlots = 6;  // 0-3: the algorithms, 4-5: conv_threads' bands
 
 template <class T>
 std::size_t bytes_of(std::int64_t count) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <new>
 
+#include "gb/core/thread_pool.hpp"
 #include "gb/kernels/gemm.hpp"
 #include "micro_kernel.hpp"
 
@@ -49,6 +50,9 @@ void gemm_blocked(const GemmArgs& g);   // gemm_v3_blocked.cpp
 //   avx2:   gemm_five_loops(g, avx2_kernel())        gemm_v6_avx2.cpp
 //   avx512: gemm_five_loops(g, avx512_kernel())      gemm_v7_avx512.cpp
 void gemm_threaded(const GemmArgs& g, const MicroKernel& kernel);  // gemm_v8_threaded.cpp
+// The shared pool of `threads` workers (made on first use, kept); gemm_threaded and conv2d's threads use it.
+// Never call parallel_for on it from inside one of its own workers (they would wait on each other).
+ThreadPool& pool_of(int threads);
 
 // --- the packed machinery (gemm_v4_packed.cpp), reused by every later rung ---------------------------
 

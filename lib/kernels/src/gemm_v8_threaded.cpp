@@ -19,7 +19,6 @@
 #include "gemm_internal.hpp"
 
 namespace gb::kernels::detail {
-namespace {
 
 // One pool per thread count, made on first use and kept (starting threads costs ~50 us per call).
 ThreadPool& pool_of(int threads) {
@@ -30,8 +29,6 @@ ThreadPool& pool_of(int threads) {
   if (!pool) pool = std::make_unique<ThreadPool>(static_cast<std::size_t>(threads));
   return *pool;
 }
-
-}  // namespace
 
 void gemm_threaded(const GemmArgs& g, const MicroKernel& kernel) {
   const int threads = g.threads > 0 ? g.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

@@ -96,13 +96,14 @@ def _padding(value):
     raise ValueError(f"padding: an int, (ph, pw) or (top, left, bottom, right), given {value!r}")
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, algo="direct"):
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, algo="direct", threads=1):
     """2-D convolution (cross-correlation, as torch.nn.functional.conv2d): x [N, C, H, W], w [OC, C/groups, KH, KW],
     b [OC] or None, float32. padding: int, (ph, pw) or (top, left, bottom, right) (asymmetric).
     algo: "direct", "direct_nhwc", "im2col", "spatial", "winograd" (= "winograd_4x4"), "winograd_2x2",
-    "indirect" or "best" (the chooser). Winograd needs a 3x3 kernel, stride 1 and dilation 1."""
+    "indirect" or "best" (the chooser). Winograd needs a 3x3 kernel, stride 1 and dilation 1.
+    threads: 1, or more (0 = one per core): whole images, or bands of output rows, per thread; same result."""
     return _np.asarray(_k.conv2d(x, w, b, _pair(stride, "stride"), _padding(padding), _pair(dilation, "dilation"),
-                                 int(groups), str(algo)))
+                                 int(groups), str(algo), int(threads)))
 
 
 def conv_algorithms():

@@ -1,7 +1,7 @@
 """PyTorch as the oracle of lessons 20-22 (DESIGN.md section 7): every convolution algorithm of
 gb.kernels.conv2d equals torch.nn.functional.conv2d on randomized shapes with padding (asymmetric
 through F.pad), stride, dilation, groups and depthwise; max_pool2d and avg_pool2d equal PyTorch's with
-padding, ceil_mode and count_include_pad. Skipped when torch is missing."""
+padding, ceil_mode and count_include_pad; on one, two and three threads. Skipped when torch is missing."""
 import numpy as np
 import pytest
 
@@ -41,10 +41,13 @@ def test_conv2d_agrees_with_torch(algo):
         x = rng.standard_normal((int(rng.integers(1, 3)), icg * groups, h, w)).astype(np.float32)
         wt = (rng.standard_normal((ocg * groups, icg) + k) / np.sqrt(icg * k[0] * k[1])).astype(np.float32)
         b = rng.standard_normal(ocg * groups).astype(np.float32) if case % 2 else None
-        got = gb.kernels.conv2d(x, wt, b, stride=stride, padding=padding, dilation=dilation, groups=groups, algo=algo)
+        threads = case % 3 + 1  # one thread, and bands of rows (or whole images) on two and three
+        got = gb.kernels.conv2d(x, wt, b, stride=stride, padding=padding, dilation=dilation, groups=groups, algo=algo,
+                                threads=threads)
         expected = torch_conv(x, wt, b, stride, padding, dilation, groups)
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4,
-                                   err_msg=f"{algo} x{x.shape} w{wt.shape} s{stride} p{padding} d{dilation} g{groups}")
+                                   err_msg=f"{algo} x{x.shape} w{wt.shape} s{stride} p{padding} d{dilation} g{groups} "
+                                           f"threads {threads}")
 
 
 def test_winograd_error_on_a_resnet_layer_is_small():

@@ -91,7 +91,12 @@ std::size_t workspace_bytes(const ConvShape& s, ConvAlgo a);
 // y = conv2d(x, w) + b: x [N, C, H, W], w [OC, C/groups, KH, KW], b [OC] or undefined (no bias); f32.
 // Any strides (non-contiguous input is copied first). Throws gb::Error for wrong ranks, dtypes or
 // shapes, bad parameters, and an algorithm that does not support them (conv_algo_supports).
-Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, ConvAlgo algo = ConvAlgo::best);
+// threads (1 by default, 0 = one per core): every algorithm runs unchanged on parts of the output that
+// need no communication: whole images when the batch has enough of them, else bands of output rows, each
+// band an independent convolution of the input rows under it plus the halo its windows reach (the
+// spatial-pack idea one level up; conv_threads.cpp). The result is bit-identical to one thread.
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p, ConvAlgo algo = ConvAlgo::best,
+              int threads = 1);
 
 // --- the lessons' pieces (exercises), reused by the algorithms and their recordings ----------------
 
