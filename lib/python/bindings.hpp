@@ -31,6 +31,9 @@ void bind_quant_kernels(py::module_& quant);  // quant_kernel_bindings.cpp: qgem
 void bind_quant_models(py::module_& quant);   // quant_model_bindings.cpp: PTQ, QAT, the accuracy report (gb.quant)
 void bind_compress_prune(py::module_& compress);    // compress_prune_bindings.cpp: masks, schedules, filters, CSR (gb.compress)
 void bind_compress_distill(py::module_& compress);  // compress_distill_bindings.cpp: temperature, distillation, the report (gb.compress)
+void bind_parallel_collectives(py::module_& parallel);  // parallel_collectives_bindings.cpp: simulator, collectives, allreduce_cost
+void bind_parallel_data(py::module_& parallel);         // parallel_data_bindings.cpp: DDP buckets, ZeRO memory (gb.parallel)
+void bind_parallel_pipeline(py::module_& parallel);     // parallel_pipeline_bindings.cpp: pipeline schedules (gb.parallel)
 // A ModelCost as {parameters, nonzero_parameters, macs} (compress_prune_bindings.cpp; the report uses it too).
 py::dict model_cost_dict(const compress::ModelCost& cost);
 

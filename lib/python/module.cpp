@@ -91,5 +91,9 @@ PYBIND11_MODULE(_glassbox, m) {
   py::module_ compress = m.def_submodule("compress", "Compression: pruning (masks, schedules, filters, CSR) and distillation");
   gb::python::bind_compress_prune(compress);
   gb::python::bind_compress_distill(compress);
+  py::module_ parallel = m.def_submodule("parallel", "Distributed training on a simulated cluster: collectives, DDP, ZeRO, pipelines");
+  gb::python::bind_parallel_collectives(parallel);
+  gb::python::bind_parallel_data(parallel);
+  gb::python::bind_parallel_pipeline(parallel);
   gb::python::bind_autograd(m);  // adds glassbox._glassbox.autograd.Variable and the tensor functions
 }
