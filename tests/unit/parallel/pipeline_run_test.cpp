@@ -11,6 +11,7 @@
 
 #include "gb/core/error.hpp"
 #include "gb/parallel/pipeline.hpp"
+#include "pipeline_spec.hpp"
 
 namespace {
 
@@ -21,13 +22,7 @@ using gb::parallel::Schedule;
 namespace pp = gb::parallel;
 
 PipelineRun run(Schedule schedule, int p, int m, int v = 1, bool recompute = false) {
-  PipelineSpec spec;
-  spec.schedule = schedule;
-  spec.stages = p;
-  spec.microbatches = m;
-  spec.chunks = v;
-  spec.recompute = recompute;
-  return pp::run_pipeline(spec);
+  return pp::run_pipeline(gb_pipeline_test::spec(schedule, p, m, v, recompute));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "gb/core/rng.hpp"
 #include "gb/nn/functional.hpp"
 #include "gb/parallel/pipeline_training.hpp"
+#include "pipeline_spec.hpp"
 
 namespace {
 
@@ -77,15 +78,7 @@ void expect_same_training(const PipelineSpec& spec, Opt kind, std::int64_t n = 1
   EXPECT_GT(max_abs_diff(b.at("0.weight"), pp::mlp_stack(kWidths, 3)->state_dict().at("0.weight")), 1e-3) << what;
 }
 
-PipelineSpec spec(Schedule s, int p, int m, int v = 1, bool recompute = false) {
-  PipelineSpec out;
-  out.schedule = s;
-  out.stages = p;
-  out.microbatches = m;
-  out.chunks = v;
-  out.recompute = recompute;
-  return out;
-}
+using gb_pipeline_test::spec;
 
 }  // namespace
 
