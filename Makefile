@@ -46,7 +46,7 @@ test-fuzz: deps
 	cd $(FUZZ) && ctest --output-on-failure -L fuzz
 
 bench: build
-	@for b in $(RELEASE)/bench/bench_*; do [ -x "$$b" ] || continue; if [ -z "$$DISPLAY" ] && command -v xvfb-run >/dev/null; then xvfb-run -a -s '-screen 0 1280x800x24' "$$b" || exit 1; else "$$b" || exit 1; fi; done
+	@for b in $(RELEASE)/bench/bench_*; do [ -x "$$b" ] || continue; if [ -z "$$DISPLAY" ] && command -v xvfb-run >/dev/null; then xvfb-run -a -s '-screen 0 1280x800x24 -noreset' "$$b" || exit 1; else "$$b" || exit 1; fi; done
 
 docs: deps
 	mkdir -p build/docs && doxygen docs/Doxyfile

@@ -15,7 +15,8 @@ import subprocess
 import sys
 import zlib
 
-XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"]
+# -noreset: see tests/CMakeLists.txt (a client connecting while Xvfb resets cannot open the display).
+XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24 -noreset"]
 
 
 def read_png(path):
