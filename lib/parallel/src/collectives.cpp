@@ -186,6 +186,49 @@ int send_recv(Simulator& sim, int from, int to, const Tensor& data, Tensor into,
                 [=] { detail::copy_elements(into, 0, data, 0, count); }, 0, "message");
 }
 
+namespace {
+void check_bytes(const std::string& collective, std::int64_t bytes) {
+  if (bytes < 0) throw Error(collective, "a byte count >= 0", std::to_string(bytes));
+}
+}  // namespace
+
+Issued timed_all_reduce(Simulator& sim, const std::vector<int>& group, std::int64_t bytes, AllReduceAlgorithm algorithm,
+                        const std::vector<int>& after) {
+  const std::string name = std::string("timed_all_reduce (") + algorithm_name(algorithm) + ")";
+  detail::check_group(name, sim, group);
+  check_bytes(name, bytes);
+  return all_reduce_buffers(sim, group, detail::dry_buffers(bytes), algorithm, ReduceOp::sum, after);
+}
+
+Issued timed_reduce_scatter(Simulator& sim, const std::vector<int>& group, std::int64_t bytes,
+                            const std::vector<int>& after) {
+  detail::check_group("timed_reduce_scatter", sim, group);
+  check_bytes("timed_reduce_scatter", bytes);
+  const int n = static_cast<int>(group.size());
+  Messages m(sim, group, "reduce-scatter", after);
+  if (n == 1) return m.finish(0);
+  const Buffers b = detail::dry_buffers(bytes);
+  detail::ring_reduce_scatter(m, b, b, {}, ReduceOp::sum, std::vector<int>(static_cast<std::size_t>(n), -1), {});
+  return m.finish(n - 1);
+}
+
+Issued timed_all_gather(Simulator& sim, const std::vector<int>& group, std::int64_t bytes, const std::vector<int>& after) {
+  detail::check_group("timed_all_gather", sim, group);
+  check_bytes("timed_all_gather", bytes);
+  const int n = static_cast<int>(group.size());
+  Messages m(sim, group, "all-gather", after);
+  if (n == 1) return m.finish(0);
+  detail::ring_all_gather(m, detail::dry_buffers(bytes * n), std::vector<int>(static_cast<std::size_t>(n), -1), {});
+  return m.finish(n - 1);
+}
+
+int timed_send(Simulator& sim, int from, int to, std::int64_t bytes, const std::vector<int>& after) {
+  detail::check_group("timed_send", sim, {from, to});
+  check_bytes("timed_send", bytes);
+  Messages m(sim, {from, to}, "send/recv", after);
+  return m.send(0, 1, bytes, {}, {}, 0, "message");
+}
+
 CollectiveCost all_reduce_cost(AllReduceAlgorithm algorithm, int n, std::int64_t bytes, LinkCost link) {
   if (n < 1) throw Error("all_reduce_cost", "at least 1 rank", std::to_string(n));
   if (bytes < 0) throw Error("all_reduce_cost", "a byte count >= 0", std::to_string(bytes));

@@ -66,6 +66,19 @@ Issued all_to_all(Simulator& sim, const std::vector<int>& group, const std::vect
 // One message: `data` (on `from`) copied into `into` (on `to`); returns the task id.
 int send_recv(Simulator& sim, int from, int to, const Tensor& data, Tensor into, const std::vector<int>& after = {});
 
+// Timed only: the same messages as the collectives above, with their times and bytes, but no values
+// (no tensors exist). For costing models too big to hold (the hybrid and auto-parallel planners, lesson
+// 15). bytes: each rank's whole buffer for all-reduce and reduce-scatter, each rank's chunk for all-gather.
+// reduce_scatter and all_gather are the ring's halves; bytes need not divide by n (chunks of whole bytes
+// differing by at most one). Throws gb::Error for an empty group, unknown devices or bytes < 0.
+Issued timed_all_reduce(Simulator& sim, const std::vector<int>& group, std::int64_t bytes,
+                        AllReduceAlgorithm algorithm = AllReduceAlgorithm::ring, const std::vector<int>& after = {});
+Issued timed_reduce_scatter(Simulator& sim, const std::vector<int>& group, std::int64_t bytes,
+                            const std::vector<int>& after = {});
+Issued timed_all_gather(Simulator& sim, const std::vector<int>& group, std::int64_t bytes,
+                        const std::vector<int>& after = {});
+int timed_send(Simulator& sim, int from, int to, std::int64_t bytes, const std::vector<int>& after = {});
+
 // The time and volume of one all-reduce of `bytes` over n devices joined by one link cost, measured by
 // running it on a fresh simulator (a flat cluster, every pair at `link`).
 struct CollectiveCost {
