@@ -34,6 +34,9 @@ void bind_compress_distill(py::module_& compress);  // compress_distill_bindings
 void bind_parallel_collectives(py::module_& parallel);  // parallel_collectives_bindings.cpp: simulator, collectives, allreduce_cost
 void bind_parallel_data(py::module_& parallel);         // parallel_data_bindings.cpp: DDP buckets, ZeRO memory (gb.parallel)
 void bind_parallel_pipeline(py::module_& parallel);     // parallel_pipeline_bindings.cpp: pipeline schedules (gb.parallel)
+void bind_parallel_tensor(py::module_& parallel);       // parallel_tensor_bindings.cpp: tensor parallel (gb.parallel)
+void bind_parallel_auto(py::module_& parallel);         // parallel_auto_bindings.cpp: layouts, redistribution, strategy search
+void bind_parallel_sim(py::module_& parallel);          // parallel_sim_bindings.cpp: hybrid runs, gb.parallel.simulate
 // A ModelCost as {parameters, nonzero_parameters, macs} (compress_prune_bindings.cpp; the report uses it too).
 py::dict model_cost_dict(const compress::ModelCost& cost);
 

@@ -95,5 +95,8 @@ PYBIND11_MODULE(_glassbox, m) {
   gb::python::bind_parallel_collectives(parallel);
   gb::python::bind_parallel_data(parallel);
   gb::python::bind_parallel_pipeline(parallel);
+  gb::python::bind_parallel_tensor(parallel);
+  gb::python::bind_parallel_auto(parallel);
+  gb::python::bind_parallel_sim(parallel);
   gb::python::bind_autograd(m);  // adds glassbox._glassbox.autograd.Variable and the tensor functions
 }
