@@ -5,8 +5,9 @@
        declares matches at least one test.
     2. kit: in the kit (every task removed) every declared test fails with gb::NotImplemented
        (not a crash, not a wrong answer) and every other test passes.
-    3. one task at a time: removing only task T fails exactly the tests declared by T and by the
-       tasks that depend on T, each with NotImplemented.
+    3. one task at a time: removing only task T fails every test declared by T, each with
+       NotImplemented; tests declared by tasks that depend on T may fail too (with NotImplemented
+       only); every other test passes.
 
 The tests are the GoogleTest programs labelled unit and exercise, listed by the build in
 BUILD/gb_gtest_programs.txt. The kit is generated into BUILD/kit/src and built in BUILD/kit/build;
@@ -112,16 +113,19 @@ def build_kit(root, kit_src, kit_build, remove, jobs):
     return programs_of(kit_build)
 
 
-def expect(results, failing_patterns, what):
-    """Tests matching failing_patterns must fail with NotImplemented; all others must pass."""
+def expect(results, failing_patterns, what, may_fail_patterns=()):
+    """Tests matching failing_patterns must fail with NotImplemented; tests matching may_fail_patterns may
+    fail, but only with NotImplemented; all others must pass."""
     problems = []
     for name, (passed, text) in sorted(results.items()):
         should_fail = matches(name, failing_patterns)
+        may_fail = should_fail or matches(name, may_fail_patterns)
+        not_implemented = "NotImplemented" in text or "GB_TODO" in text
         if should_fail and passed:
             problems.append(f"{name} passed, but it should fail with NotImplemented ({what})")
-        elif should_fail and "NotImplemented" not in text and "GB_TODO" not in text:
+        elif may_fail and not passed and not not_implemented:
             problems.append(f"{name} failed without NotImplemented ({what}):\n    {text.strip()[:400]}")
-        elif not should_fail and not passed:
+        elif not may_fail and not passed:
             problems.append(f"{name} failed, but no removed task declares it ({what}):\n    {text.strip()[:400]}")
     return problems
 
@@ -168,11 +172,15 @@ def main():
     failed = sum(1 for ok, _ in results.values() if not ok)
     log(f"    {len(results)} tests run, {failed} fail with NotImplemented as declared")
 
+    # A task's declared tests must fail without it. The tests of the tasks that depend on it may fail too
+    # (their code calls its code), but need not: a dependent's test may never reach the part of the
+    # removed code it calls (a VJP test that broadcasts nothing).
     for t in tasks:
         removed = exercises.dependents(tasks, t["id"])
-        log(f"3/3 only {t['id']} removed: expecting the tests of {sorted(removed)} to fail")
+        log(f"3/3 only {t['id']} removed: expecting its tests to fail, and those of {sorted(removed - {t['id']})} may")
         results = run_programs(build_kit(args.root, kit_src, kit_build, [t["id"]], args.jobs))
-        problems += expect(results, declared(tasks, removed), f"kit without {t['id']}")
+        problems += expect(results, declared(tasks, {t["id"]}), f"kit without {t['id']}",
+                           declared(tasks, removed - {t["id"]}))
         failed = sum(1 for ok, _ in results.values() if not ok)
         log(f"    {len(results)} tests run, {failed} fail")
 

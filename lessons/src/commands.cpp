@@ -9,6 +9,7 @@ Command graph_command();  // commands/graph.cpp
 Command train_command();  // commands/train.cpp
 Command quant_report_command();  // commands/quant_report.cpp
 Command compress_report_command();  // commands/compress_report.cpp
+Command parallel_command();  // commands/parallel.cpp
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -17,6 +18,7 @@ const std::vector<Command>& commands() {
       train_command(),
       quant_report_command(),
       compress_report_command(),
+      parallel_command(),
   };
   return list;
 }

@@ -86,6 +86,20 @@ def test_expect_catches_an_undeclared_failure():
     assert len(problems) == 1 and "no removed task declares it" in problems[0]
 
 
+def test_expect_lets_a_dependents_test_pass_or_fail_with_not_implemented_only():
+    # Removing task 1: task 2 depends on it, so task 2's tests may fail (with NotImplemented) or pass.
+    results = {"Task_1.Works": (False, NOT_IMPLEMENTED), "Task_2.ReachesTask1": (False, NOT_IMPLEMENTED),
+               "Task_2.DoesNotReachTask1": (True, "")}
+    assert kit_check.expect(results, ["Task_1.*"], "kit", ["Task_2.*"]) == []
+    results["Task_2.ReachesTask1"] = (False, "Expected equality of these values: 3 and 4")
+    problems = kit_check.expect(results, ["Task_1.*"], "kit", ["Task_2.*"])
+    assert len(problems) == 1 and "without NotImplemented" in problems[0]
+    # The task's own tests must still fail.
+    results = {"Task_1.Works": (True, ""), "Task_2.ReachesTask1": (False, NOT_IMPLEMENTED)}
+    problems = kit_check.expect(results, ["Task_1.*"], "kit", ["Task_2.*"])
+    assert len(problems) == 1 and "should fail with NotImplemented" in problems[0]
+
+
 def test_a_crashing_program_stops_the_check(tmp_path):
     crash = tmp_path / "crash.sh"
     crash.write_text("#!/bin/sh\nkill -SEGV $$\n")

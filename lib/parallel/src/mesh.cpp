@@ -12,6 +12,12 @@ Mesh::Mesh(int dp, int tp, int pp) : dp_(dp), tp_(tp), pp_(pp) {
     throw Error("Mesh", "dp, tp and pp of at least 1",
                 "dp " + std::to_string(dp) + ", tp " + std::to_string(tp) + ", pp " + std::to_string(pp));
   }
+  // Sizes are ints: dp x tp (< 2^62) is checked before it is multiplied by pp, so nothing overflows.
+  const long long dp_tp = static_cast<long long>(dp) * tp;
+  if (dp_tp > (1LL << 24) || dp_tp * pp > (1LL << 24)) {
+    throw Error("Mesh", "at most 2^24 devices",
+                "dp " + std::to_string(dp) + " x tp " + std::to_string(tp) + " x pp " + std::to_string(pp));
+  }
 }
 
 int Mesh::device(MeshCoord c) const {

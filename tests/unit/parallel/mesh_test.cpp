@@ -60,6 +60,8 @@ TEST(Mesh, TensorParallelGroupsStayInsideANode) {
 
 TEST(Mesh, BadSizesAndCoordinatesAreErrors) {
   EXPECT_THROW(Mesh(0, 1, 1), gb::Error);
+  EXPECT_THROW(Mesh(1 << 16, 1 << 16, 1 << 16), gb::Error);  // 2^48 devices: an error, not an int overflow
+  EXPECT_THROW(Mesh(1 << 12, 1 << 12, 2), gb::Error);
   const Mesh mesh(2, 2, 2);
   EXPECT_THROW(mesh.coord(8), gb::Error);
   EXPECT_THROW(mesh.coord(-1), gb::Error);

@@ -22,7 +22,7 @@ struct MeshCoord {
 
 class Mesh {
  public:
-  // Throws gb::Error for a size < 1.
+  // Throws gb::Error for a size < 1 or more than 2^24 devices.
   Mesh(int dp, int tp, int pp);
   int dp() const { return dp_; }
   int tp() const { return tp_; }
