@@ -58,9 +58,9 @@ template <class T> std::vector<std::vector<T>> grid(int pieces, int microbatches
 
 }  // namespace
 
-PipelineStepResult pipeline_train_step(const std::vector<std::shared_ptr<nn::Sequential>>& pieces, nn::Optimizer& optimizer,
-                                       const Tensor& inputs, const Tensor& targets, const PipelineSpec& spec) {
-  const std::string op = "pipeline_train_step";
+PipelineStepResult pipeline_forward_backward(const std::vector<std::shared_ptr<nn::Sequential>>& pieces, const Tensor& inputs,
+                                             const Tensor& targets, const PipelineSpec& spec) {
+  const std::string op = "pipeline_forward_backward";
   const int count = spec.stages * spec.chunks, m = spec.microbatches;
   if (static_cast<int>(pieces.size()) != count) {
     throw Error(op, std::to_string(count) + " pieces (stages x chunks)", std::to_string(pieces.size()));
@@ -128,11 +128,17 @@ PipelineStepResult pipeline_train_step(const std::vector<std::shared_ptr<nn::Seq
     else st.gradient_in[t][ii] = st.gradient_out[f][ii].clone();
   };
 
-  optimizer.zero_grad();
   PipelineStepResult result;
   result.run = run_pipeline(spec, work);
-  optimizer.step();  // the flush: every micro-batch's gradient is in, all stages update together
   for (double l : st.loss) result.loss += l;
+  return result;
+}
+
+PipelineStepResult pipeline_train_step(const std::vector<std::shared_ptr<nn::Sequential>>& pieces, nn::Optimizer& optimizer,
+                                       const Tensor& inputs, const Tensor& targets, const PipelineSpec& spec) {
+  optimizer.zero_grad();
+  PipelineStepResult result = pipeline_forward_backward(pieces, inputs, targets, spec);
+  optimizer.step();  // the flush: every micro-batch's gradient is in, all stages update together
   return result;
 }
 

@@ -43,4 +43,10 @@ struct PipelineStepResult {
 PipelineStepResult pipeline_train_step(const std::vector<std::shared_ptr<nn::Sequential>>& pieces, nn::Optimizer& optimizer,
                                        const Tensor& inputs, const Tensor& targets, const PipelineSpec& spec);
 
+// The same step without the optimizer: the forwards and backwards of the schedule, leaving the batch's
+// gradients accumulated in the pieces' parameters (zero them first). For data parallelism over
+// pipelines (hybrid_training.hpp), which averages them across replicas before stepping.
+PipelineStepResult pipeline_forward_backward(const std::vector<std::shared_ptr<nn::Sequential>>& pieces, const Tensor& inputs,
+                                             const Tensor& targets, const PipelineSpec& spec);
+
 }  // namespace gb::parallel
