@@ -19,57 +19,26 @@
 #include "gb/parallel/hybrid_training.hpp"
 #include "gb/parallel/pipeline_training.hpp"
 #include "gb/parallel/transformer.hpp"
+#include "stack_reference.hpp"
 
 namespace {
 
 using namespace gb::parallel;
 using gb::Tensor;
 using gb::autodiff::Variable;
+using gb_stack_test::largest_difference;
+using gb_stack_test::largest_loss_gap;
+using gb_stack_test::sgd;
+using gb_stack_test::Trained;
 
 constexpr int kBlocks = 4, kSteps = 5;
 constexpr std::int64_t kHidden = 16, kRows = 32;
 constexpr std::uint64_t kSeed = 5;
 
-gb::nn::SGDOptions sgd() {
-  gb::nn::SGDOptions o;
-  o.lr = 0.05;
-  o.momentum = 0.9;
-  return o;
-}
-
-struct Trained {
-  std::vector<double> losses;
-  std::map<std::string, Tensor> parameters;
-};
-
-double largest_difference(const std::map<std::string, Tensor>& a, const std::map<std::string, Tensor>& b) {
-  double worst = 0;
-  for (const auto& [name, t] : a) {
-    const std::vector<double> x = t.to_vector(), y = b.at(name).to_vector();
-    for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
-  }
-  return worst;
-}
-
-Trained one_device(const Tensor& x, const Tensor& y) {
-  auto model = transformer_mlp_stack(kBlocks, kHidden, 0, kSeed);
-  gb::nn::SGD optimizer(model->parameters(), sgd());
-  Trained run;
-  for (int step = 0; step < kSteps; ++step) {
-    model->zero_grad();
-    const Variable loss = gb::nn::mse_loss((*model)(Variable(x)), Variable(y));
-    loss.backward();
-    optimizer.step();
-    run.losses.push_back(loss.value().item());
-  }
-  run.parameters = model->state_dict();
-  return run;
-}
-
 TEST(DpPipeline, StepsEqualOneDeviceForEveryMeshAndSchedule) {
   gb::Rng rng(3);
   const Tensor x = rng.normal({kRows, kHidden}), y = rng.normal({kRows, kHidden});
-  const Trained reference = one_device(x, y);
+  const Trained reference = gb_stack_test::one_device(kBlocks, kHidden, kSeed, x, y, kSteps);
   ASSERT_LT(reference.losses.back(), reference.losses.front());  // it does train
   for (auto [dp, stages, schedule] : {std::tuple{2, 2, Schedule::one_f_one_b}, {2, 4, Schedule::gpipe}, {4, 2, Schedule::one_f_one_b},
                                              {2, 2, Schedule::interleaved}}) {
@@ -98,8 +67,7 @@ TEST(DpPipeline, StepsEqualOneDeviceForEveryMeshAndSchedule) {
       bytes = s.bytes_sent_per_device;
     }
     run.parameters = models[0]->state_dict();
-    double loss_gap = 0;
-    for (int i = 0; i < kSteps; ++i) loss_gap = std::max(loss_gap, std::fabs(run.losses[static_cast<std::size_t>(i)] - reference.losses[static_cast<std::size_t>(i)]));
+    const double loss_gap = largest_loss_gap(reference.losses, run.losses);
     const double weight_gap = largest_difference(reference.parameters, run.parameters);
     const std::string what = "dp " + std::to_string(dp) + " x pp " + std::to_string(stages) + " " + schedule_name(schedule);
     std::cout << what << ": losses within " << loss_gap << ", parameters within " << weight_gap << "\n";

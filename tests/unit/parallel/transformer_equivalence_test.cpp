@@ -18,24 +18,22 @@
 #include "gb/nn/functional.hpp"
 #include "gb/parallel/pipeline_training.hpp"
 #include "gb/parallel/transformer.hpp"
+#include "stack_reference.hpp"
 
 namespace {
 
 using namespace gb::parallel;
 using gb::Tensor;
 using gb::autodiff::Variable;
+using gb_stack_test::largest_difference;
+using gb_stack_test::largest_loss_gap;
+using gb_stack_test::sgd;
+using gb_stack_test::Trained;
 
 constexpr int kBlocks = 4, kSteps = 5;
 constexpr std::int64_t kHidden = 16, kRows = 32;
 constexpr std::uint64_t kSeed = 7;
 constexpr double kTolerance = 1e-5;
-
-gb::nn::SGDOptions sgd() {
-  gb::nn::SGDOptions o;
-  o.lr = 0.05;
-  o.momentum = 0.9;
-  return o;
-}
 
 struct Batch {
   Tensor inputs, targets;
@@ -45,41 +43,14 @@ Batch batch() {
   return {rng.normal({kRows, kHidden}), rng.normal({kRows, kHidden})};
 }
 
-struct Trained {
-  std::vector<double> losses;
-  std::map<std::string, Tensor> parameters;
-};
-
 Trained one_device() {
-  auto model = transformer_mlp_stack(kBlocks, kHidden, 0, kSeed);
-  gb::nn::SGD optimizer(model->parameters(), sgd());
   const Batch b = batch();
-  Trained out;
-  for (int step = 0; step < kSteps; ++step) {
-    model->zero_grad();
-    const Variable loss = gb::nn::mse_loss((*model)(Variable(b.inputs)), Variable(b.targets));
-    loss.backward();
-    optimizer.step();
-    out.losses.push_back(loss.value().item());
-  }
-  out.parameters = model->state_dict();
-  return out;
-}
-
-double largest_difference(const std::map<std::string, Tensor>& a, const std::map<std::string, Tensor>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double worst = 0;
-  for (const auto& [name, t] : a) {
-    const std::vector<double> x = t.to_vector(), y = b.at(name).to_vector();
-    for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
-  }
-  return worst;
+  return gb_stack_test::one_device(kBlocks, kHidden, kSeed, b.inputs, b.targets, kSteps);
 }
 
 void expect_same_path(const Trained& reference, const Trained& run, const std::string& what) {
   ASSERT_EQ(run.losses.size(), reference.losses.size());
-  double loss_gap = 0;
-  for (std::size_t i = 0; i < run.losses.size(); ++i) loss_gap = std::max(loss_gap, std::fabs(run.losses[i] - reference.losses[i]));
+  const double loss_gap = largest_loss_gap(reference.losses, run.losses);
   const double weight_gap = largest_difference(reference.parameters, run.parameters);
   std::cout << what << ": losses within " << loss_gap << ", parameters within " << weight_gap << "\n";
   EXPECT_LT(loss_gap, kTolerance) << what;
