@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "gb/core/error.hpp"
+#include "gb/core/ops.hpp"
 #include "gb/parallel/tensor_parallel.hpp"
+#include "tensor_parallel_internal.hpp"
 
 namespace gb::parallel {
 
@@ -26,6 +28,20 @@ int TpGroup::device(int rank) const {
 std::vector<int> TpGroup::after(int rank) const {
   const int last = last_[static_cast<std::size_t>(rank)];
   return last < 0 ? std::vector<int>{} : std::vector<int>{last};
+}
+
+int TpGroup::last(int rank) const {
+  device(rank);  // checks the rank
+  return last_[static_cast<std::size_t>(rank)];
+}
+
+void TpGroup::wait_for(int rank, int task) {
+  Task join;  // zero length, no resource: only the two dependencies
+  join.name = "wait for the input";
+  join.device = device(rank);
+  join.after = after(rank);
+  if (task >= 0) join.after.push_back(task);
+  last_[static_cast<std::size_t>(rank)] = sim_->add(std::move(join));
 }
 
 int TpGroup::compute(int rank, const std::string& name, TaskKind kind, double flops, std::function<void()> action) {
@@ -80,5 +96,20 @@ TpActivation TpGroup::activation(const Shape& shape) const {
   }
   return a;
 }
+
+namespace tp_detail {
+
+TpActivation residual(TpGroup& g, const TpActivation& x, const TpActivation& z, TaskKind kind) {
+  TpActivation out = g.activation(x.shape);
+  for (int r = 0; r < g.size(); ++r) {
+    g.compute(r, "residual add", kind, static_cast<double>(shape_numel(x.shape)), [r, x, z, out]() mutable {
+      const auto i = static_cast<std::size_t>(r);
+      out.copies[i].copy_from(x.copies[i] + z.copies[i]);
+    });
+  }
+  return out;
+}
+
+}  // namespace tp_detail
 
 }  // namespace gb::parallel

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "gb/autodiff/tensor/variable.hpp"
+#include "gb/parallel/tensor_parallel.hpp"
 
 namespace gb::parallel::tp_detail {
 
@@ -25,5 +26,8 @@ inline Tensor one_hot_in_range(const Tensor& ids, std::int64_t first, std::int64
   }
   return out;
 }
+
+// x + z on every rank (the residual connection: each rank adds its own copies, no communication).
+TpActivation residual(TpGroup& g, const TpActivation& x, const TpActivation& z, TaskKind kind);
 
 }  // namespace gb::parallel::tp_detail

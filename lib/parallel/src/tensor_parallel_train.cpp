@@ -108,22 +108,6 @@ TpTraining train_single_device(const TpModelSpec& s, const TpModelWeights& init,
 }
 
 // ---- tensor parallel ---------------------------------------------------------------------------------------
-namespace {
-
-// x + z on every rank (the residual connection: each rank adds its own copies, no communication).
-TpActivation residual(TpGroup& g, const TpActivation& x, const TpActivation& z, TaskKind kind) {
-  TpActivation out = g.activation(x.shape);
-  for (int r = 0; r < g.size(); ++r) {
-    g.compute(r, "residual add", kind, static_cast<double>(shape_numel(x.shape)), [r, x, z, out]() mutable {
-      const auto i = static_cast<std::size_t>(r);
-      out.copies[i].copy_from(x.copies[i] + z.copies[i]);
-    });
-  }
-  return out;
-}
-
-}  // namespace
-
 TpTraining train_tensor_parallel(const TpModelSpec& s, const TpModelWeights& init, const Tensor& ids, const Tensor& labels, int t, int steps,
                                  double lr, ClusterSpec cluster) {
   check_data(s, ids, labels, steps, "train_tensor_parallel");
@@ -158,15 +142,15 @@ TpTraining train_tensor_parallel(const TpModelSpec& s, const TpModelWeights& ini
     TpGroup g(sim, devices);
     TpActivation x = embedding.forward(g, ids);
     for (std::size_t l = 0; l < mlp.size(); ++l) {
-      if (!attention.empty()) x = residual(g, x, attention[l]->forward(g, x), TaskKind::forward);
-      x = residual(g, x, mlp[l]->forward(g, x), TaskKind::forward);
+      if (!attention.empty()) x = tp_detail::residual(g, x, attention[l]->forward(g, x), TaskKind::forward);
+      x = tp_detail::residual(g, x, mlp[l]->forward(g, x), TaskKind::forward);
     }
     head.forward(g, x, labels);
     TpActivation dx = head.backward(g);
     for (std::size_t l = mlp.size(); l-- > 0;) {
       // d(x + block(x)) / dx: the gradient itself (the residual path) plus the block's dX.
-      dx = residual(g, dx, mlp[l]->backward(g, dx), TaskKind::backward);
-      if (!attention.empty()) dx = residual(g, dx, attention[l]->backward(g, dx), TaskKind::backward);
+      dx = tp_detail::residual(g, dx, mlp[l]->backward(g, dx), TaskKind::backward);
+      if (!attention.empty()) dx = tp_detail::residual(g, dx, attention[l]->backward(g, dx), TaskKind::backward);
     }
     embedding.backward(g, dx);
     out.last_step = sim.run();

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
 
 #include "gb/autodiff/tensor/ops.hpp"
 #include "gb/core/error.hpp"
 #include "gb/core/ops.hpp"
 #include "gb/core/rng.hpp"
+#include "gb/parallel/hybrid_training.hpp"
 #include "gb/parallel/tensor_parallel_model.hpp"
 
 namespace {
@@ -227,6 +229,33 @@ TEST(TensorParallelTraining, StepsOfABlockStackEqualOneDevice) {
     EXPECT_EQ(forward, 1 + 3 + 2 * static_cast<std::size_t>(s.layers));
     EXPECT_EQ(backward, 1 + 2 * static_cast<std::size_t>(s.layers));
   }
+}
+
+// All three at once (hybrid_training.hpp): replicas over the batch, TP groups inside each pipeline stage,
+// the stages joined by messages; the same losses and weights as one device after 3 steps.
+TEST(TensorParallel3d, StepsOnADpTpPpMeshEqualOneDevice) {
+  p::TpModelSpec s;  // 2 layers of x + attention(x), x + MLP(x)
+  s.batch = 4;
+  const p::TpModelWeights w = p::init_tp_model(s, 31);
+  const auto [ids, labels] = tokens(s, 32);
+  const p::TpTraining one = p::train_single_device(s, w, ids, labels, 3, 0.3);
+  EXPECT_LT(one.losses.back(), one.losses.front());  // it learns
+  for (auto [dp, tp, pp] : {std::tuple{1, 1, 1}, {2, 1, 1}, {1, 2, 2}, {2, 1, 2}, {2, 2, 2}, {4, 2, 1}}) {
+    const p::Mesh mesh(dp, tp, pp);
+    const p::TpTraining run = p::train_3d(s, w, ids, labels, mesh, 3, 0.3);
+    const std::string at = mesh.describe();
+    for (std::size_t i = 0; i < one.losses.size(); ++i) EXPECT_NEAR(run.losses[i], one.losses[i], 1e-5 * one.losses[i]) << "step " << i << ", " << at;
+    expect_same_weights(run.weights, one.weights, "after 3 steps, " + at);
+    // Replica 0's TP all-reduces in the last step do not depend on the pipeline: per layer one forward and
+    // one backward for each of attention and MLP, plus the vocabulary-parallel ones (with tp = 1 the group
+    // of one rank still issues them; they send nothing).
+    std::size_t forward = 0, backward = 0;
+    for (const p::TpCollective& c : run.collectives) (c.phase == p::TaskKind::forward ? forward : backward) += 1;
+    EXPECT_EQ(forward, 1 + 3 + 2 * static_cast<std::size_t>(s.layers)) << at;
+    EXPECT_EQ(backward, 1 + 2 * static_cast<std::size_t>(s.layers)) << at;
+  }
+  EXPECT_THROW(p::train_3d(s, w, ids, labels, p::Mesh(3, 1, 1), 1, 0.3), gb::Error);  // 3 does not divide 4 sequences
+  EXPECT_THROW(p::train_3d(s, w, ids, labels, p::Mesh(1, 3, 1), 1, 0.3), gb::Error);  // nor the vocabulary of 16
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// hybrid_training.hpp: data parallelism over pipelines with the real math (lesson 15): the 2D case of the
-// 3D mesh (dp x 1 x pp), checked against one device.
+// hybrid_training.hpp: hybrid parallelism with the real math (lesson 15), checked against one device:
+// data parallelism over pipelines (dp x 1 x pp), and all three at once (dp x tp x pp) on lesson 13's model.
 //
 // Replica r of dp is a pipeline of spec.stages x spec.chunks pieces (its own copy of the model, split by
 // split_into_pieces). It takes rows [r N/dp, (r+1) N/dp) of the batch and runs the schedule's forwards and
@@ -16,8 +16,10 @@
 #include "gb/core/tensor.hpp"
 #include "gb/nn/layers.hpp"
 #include "gb/nn/optim.hpp"
+#include "gb/parallel/mesh.hpp"
 #include "gb/parallel/pipeline.hpp"
 #include "gb/parallel/sim.hpp"
+#include "gb/parallel/tensor_parallel_model.hpp"
 
 namespace gb::parallel {
 
@@ -34,5 +36,18 @@ struct DpPipelineStep {
 DpPipelineStep dp_pipeline_train_step(const std::vector<std::vector<std::shared_ptr<nn::Sequential>>>& replicas,
                                       const std::vector<nn::Optimizer*>& optimizers, const Tensor& inputs,
                                       const Tensor& targets, const PipelineSpec& spec, ClusterSpec cluster = {});
+
+// Lesson 13's model (vocabulary-parallel embedding, layers of x + attention(x), x + MLP(x), vocabulary-
+// parallel output and loss) trained on a dp x tp x pp mesh. Replica d takes sequences [d B/dp, (d+1) B/dp);
+// its pipeline stage s holds layers [s L/pp, (s+1) L/pp) split over the TP group mesh.tp_group of (d, s),
+// the embedding on stage 0 and the output layer on the last. The stages take turns on the whole replica
+// batch (one micro-batch: the naive schedule), each TP rank sending its copy of the activation to the same
+// TP rank of the next stage (and the gradient back), every message a task carrying the values. After the
+// backward each (stage, TP rank)'s DP group averages its shards' gradients (ring all-reduce, mean) and
+// every rank steps plain SGD (lr). Returns replica 0's weights put back together, the losses (mean over
+// the batch) and the last step's execution and collectives (TP and pipeline; the DP average runs on its
+// own simulator). Throws gb::Error when dp does not divide the batch, or as train_tensor_parallel does.
+TpTraining train_3d(const TpModelSpec& spec, const TpModelWeights& init, const Tensor& ids, const Tensor& labels,
+                    const Mesh& mesh, int steps, double lr, ClusterSpec cluster = {});
 
 }  // namespace gb::parallel

@@ -77,6 +77,11 @@ class TpGroup {
   void all_reduce(const std::string& name, TaskKind phase, std::vector<Tensor>& data, const Shape& shape,
                   ReduceOp op = ReduceOp::sum);
   const std::vector<TpCollective>& collectives() const { return collectives_; }
+  // For pipelines of TP groups on one simulator (hybrid_training.hpp): rank r's latest task (-1 before
+  // the first), and a task from outside the group (the message bringing rank r its input) that rank r's
+  // next task must wait for.
+  int last(int rank) const;
+  void wait_for(int rank, int task);
   // A fresh activation of `shape` on every rank (zeros, filled by the tasks' actions; none when timing only).
   TpActivation activation(const Shape& shape) const;
 
