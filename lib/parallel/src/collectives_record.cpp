@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collectives_internal.hpp"
+#include "record_text.hpp"
 #include "gb/core/error.hpp"
 #include "gb/parallel/ring.hpp"
 #include "gb/trace/tensor_scene.hpp"
@@ -19,11 +20,7 @@ namespace {
 
 std::string lane(int rank) { return "rank" + std::to_string(rank); }
 
-std::string us(double seconds) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", seconds * 1e6);
-  return buf;
-}
+std::string us(double seconds) { return detail::num(seconds * 1e6); }
 
 std::string span_id(const detail::RingEvent& e) {
   return std::string(e.phase == RingPhase::reduce_scatter ? "rs" : "ag") + ".s" + std::to_string(e.step) + ".r" +

@@ -6,17 +6,14 @@
 #include <vector>
 
 #include "gb/core/error.hpp"
+#include "record_text.hpp"
 #include "gb/trace/tensor_scene.hpp"
 
 namespace gb::parallel {
 
 namespace {
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
+using detail::num;
 
 std::string devices_text(const std::vector<int>& group) {
   std::string s = "{";

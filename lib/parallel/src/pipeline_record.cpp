@@ -6,16 +6,13 @@
 #include <vector>
 
 #include "gb/core/error.hpp"
+#include "record_text.hpp"
 
 namespace gb::parallel {
 
 namespace {
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
+using detail::num;
 
 std::string lane(int stage) { return "stage" + std::to_string(stage); }
 

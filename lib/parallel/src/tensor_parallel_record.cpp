@@ -6,6 +6,7 @@
 #include <map>
 
 #include "gb/trace/tensor_scene.hpp"
+#include "record_text.hpp"
 
 namespace gb::parallel {
 
@@ -75,9 +76,8 @@ void record_tp_timeline(trace::Recorder& rec, const std::string& scene_id, const
     add_spans(step, first, last);
     next = last;
   }
-  char end[32];
-  std::snprintf(end, sizeof end, "%.4g", run.execution.makespan * 1e6);
-  trace::StepBuilder step = rec.step(std::string("The forward and backward end after ") + end + " us.", trace::Level::op);
+  trace::StepBuilder step = rec.step("The forward and backward end after " + detail::num(run.execution.makespan * 1e6) + " us.",
+                                     trace::Level::op);
   add_spans(step, next, static_cast<int>(run.execution.tasks.size()));
 }
 
