@@ -10,6 +10,7 @@ Command train_command();  // commands/train.cpp
 Command quant_report_command();  // commands/quant_report.cpp
 Command compress_report_command();  // commands/compress_report.cpp
 Command parallel_command();  // commands/parallel.cpp
+Command mpi_train_command();  // commands/mpi_train.cpp
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -19,6 +20,7 @@ const std::vector<Command>& commands() {
       quant_report_command(),
       compress_report_command(),
       parallel_command(),
+      mpi_train_command(),
   };
   return list;
 }

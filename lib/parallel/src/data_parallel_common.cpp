@@ -69,6 +69,25 @@ void set_gradient(const Variable& parameter, const Tensor& gradient) {
   parameter.impl()->grad = Variable(gradient.reshape(parameter.shape()));
 }
 
+Tensor flatten(const std::vector<Tensor>& tensors, std::int64_t numel) {
+  Tensor flat = Tensor::zeros({numel});
+  std::int64_t at = 0;
+  for (const Tensor& t : tensors) {
+    flat.slice(0, at, at + t.numel()).copy_from(t.contiguous().reshape({-1}));
+    at += t.numel();
+  }
+  return flat;
+}
+
+void unflatten_into(const Tensor& flat, const std::vector<Variable>& parameters) {
+  std::int64_t at = 0;
+  for (const Variable& p : parameters) {
+    Tensor value = p.value();  // shares the parameter's storage: written in place
+    value.copy_from(flat.slice(0, at, at + p.numel()).reshape(p.shape()));
+    at += p.numel();
+  }
+}
+
 std::map<std::string, Tensor> copy_of(const std::map<std::string, Tensor>& state) {
   std::map<std::string, Tensor> out;
   for (const auto& [name, t] : state) out[name] = t.clone();

@@ -30,6 +30,11 @@ std::vector<Tensor> gradients(const nn::Module& model);
 // Sets a parameter's gradient (torch: p.grad = g).
 void set_gradient(const Variable& parameter, const Tensor& gradient);
 
+// The model's parameters (or gradients) laid end to end in a flat f32 buffer of `numel` values (the
+// padding stays zero), and the way back: each parameter's values copied out of the flat buffer (in place).
+Tensor flatten(const std::vector<Tensor>& tensors, std::int64_t numel);
+void unflatten_into(const Tensor& flat, const std::vector<Variable>& parameters);
+
 std::map<std::string, Tensor> copy_of(const std::map<std::string, Tensor>& state);
 double spread(const std::vector<std::shared_ptr<nn::Sequential>>& replicas);
 

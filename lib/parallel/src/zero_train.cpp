@@ -15,31 +15,6 @@ namespace gb::parallel {
 using namespace detail;
 using autodiff::Variable;
 
-namespace {
-
-// The model's parameters (or gradients) laid end to end in a flat f32 buffer of `numel` values (the
-// padding stays zero).
-Tensor flatten(const std::vector<Tensor>& tensors, std::int64_t numel) {
-  Tensor flat = Tensor::zeros({numel});
-  std::int64_t at = 0;
-  for (const Tensor& t : tensors) {
-    flat.slice(0, at, at + t.numel()).copy_from(t.contiguous().reshape({-1}));
-    at += t.numel();
-  }
-  return flat;
-}
-
-void unflatten_into(const Tensor& flat, const std::vector<Variable>& parameters) {
-  std::int64_t at = 0;
-  for (const Variable& p : parameters) {
-    Tensor value = p.value();  // shares the parameter's storage: written in place
-    value.copy_from(flat.slice(0, at, at + p.numel()).reshape(p.shape()));
-    at += p.numel();
-  }
-}
-
-}  // namespace
-
 TrainingRun train_zero(const nn::Dataset& data, const DataParallelConfig& config) {
   check_config(config, data, "train_zero");
   const int n = config.devices;
