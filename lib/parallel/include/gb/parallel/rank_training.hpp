@@ -48,8 +48,8 @@ RankRun zero_rank_train(Communicator& world, const nn::Dataset& data, const Data
 // and the head by vocabulary ranges) and its copies of the replicated biases. f and g are autograd
 // operations whose forward or backward calls world.all_reduce, as in Megatron-LM's mappings.py.
 // parameters: this rank's shards, named like "layer0.mlp.a" (its slice), "embedding", "head", and the
-// replicated ones ("layer0.mlp.b_bias"). Equal to train_tensor_parallel / train_single_device within
-// 1e-5 (the partial sums of a row-parallel layer add in the ring's order, not the matmul's).
+// replicated ones ("layer0.mlp.b_bias"). Bit for bit train_tensor_parallel (the same partial sums added by
+// the same ring); train_single_device within 1e-5 (there a row-parallel layer's sum is one matmul's).
 RankRun tp_rank_train(Communicator& world, const TpModelSpec& spec, const TpModelWeights& init, const Tensor& ids,
                       const Tensor& labels, int steps, double lr);
 
@@ -67,8 +67,8 @@ struct PipelineRankConfig {
 // from r - 1 (stage 0 slices inputs), runs its piece, sends to r + 1 (the last stage computes the MSE
 // loss, weighted n_i / N); B receives the gradient from r + 1, runs the backward, sends its input's
 // gradient to r - 1. Then SGD on its piece. parameters: the stage's piece (state_dict names, prefixed
-// "stage<r>."). Equal to pipeline_train_step on the same model bit for bit for the weights of each
-// stage, losses within 1e-12 (summed in another order).
+// "stage<r>."). Bit for bit pipeline_train_step on the same model (weights of each stage and losses: the
+// same micro-batch order per stage, the losses summed in micro-batch order on the last stage).
 RankRun pp_rank_train(Communicator& world, const PipelineRankConfig& config, const Tensor& inputs, const Tensor& targets);
 
 }  // namespace gb::parallel
