@@ -11,6 +11,7 @@ Command quant_report_command();  // commands/quant_report.cpp
 Command compress_report_command();  // commands/compress_report.cpp
 Command parallel_command();  // commands/parallel.cpp
 Command mpi_train_command();  // commands/mpi_train.cpp
+Command onnx_test_command();  // commands/onnx_test.cpp
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -21,6 +22,7 @@ const std::vector<Command>& commands() {
       compress_report_command(),
       parallel_command(),
       mpi_train_command(),
+      onnx_test_command(),
   };
   return list;
 }
