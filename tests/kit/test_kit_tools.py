@@ -5,6 +5,8 @@ tests feed them the situations they exist to catch (an exercise test that no lon
 exercise, a crash instead of NotImplemented, an undeclared failure, unbalanced fences).
 """
 import os
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -115,3 +117,44 @@ def test_the_real_task_list_is_consistent_with_the_fences():
     for t in tasks:
         assert t["tests"], f"{t['id']} declares no tests"
         assert any(p.startswith("Task_") for p in t["tests"]), f"{t['id']} has no exercise test suite"
+
+
+FAKE_GTEST = r"""#include <cstdio>
+#include <cstring>
+int verdict();  // in libverdict.so
+int main(int argc, char** argv) {
+  const char* out = argc > 1 && std::strncmp(argv[1], "--gtest_output=json:", 20) == 0 ? argv[1] + 20 : "r.json";
+  std::FILE* f = std::fopen(out, "w");
+  std::fprintf(f, "{\"testsuites\": [{\"name\": \"Lib\", \"testsuite\": [{\"name\": \"Verdict\", \"status\": \"RUN\", "
+                  "\"result\": \"COMPLETED\"%s}]}]}", verdict() ? "" : ", \"failures\": [{\"failure\": \"NotImplemented\"}]");
+  std::fclose(f);
+  return 0;
+}
+"""
+
+
+def test_a_changed_shared_library_is_not_answered_from_the_cache(tmp_path):
+    # The kit build links the gb_<module> libraries as shared libraries: removing a task rebuilds one
+    # library and leaves the test programs as they are, so the results must not be keyed on the
+    # program's bytes alone.
+    compiler = shutil.which("c++") or shutil.which("g++")
+    if compiler is None:
+        pytest.skip("no C++ compiler")
+    (tmp_path / "main.cpp").write_text(FAKE_GTEST)
+    program = tmp_path / "lib_tests"
+
+    def build_library(value):
+        (tmp_path / "verdict.cpp").write_text(f"int verdict() {{ return {value}; }}\n")
+        subprocess.run([compiler, "-shared", "-fPIC", "-o", str(tmp_path / "libverdict.so"), str(tmp_path / "verdict.cpp")],
+                       check=True)
+
+    build_library(1)
+    subprocess.run([compiler, "-o", str(program), str(tmp_path / "main.cpp"), f"-L{tmp_path}", "-lverdict",
+                    f"-Wl,-rpath,{tmp_path}"], check=True)
+    assert kit_check.run_programs([str(program)]) == {"Lib.Verdict": (True, "")}
+    program_bytes = program.read_bytes()
+    build_library(0)  # the task is removed from the library; the program is not relinked
+    assert program.read_bytes() == program_bytes
+    assert kit_check.run_programs([str(program)]) == {"Lib.Verdict": (False, "NotImplemented")}
+    build_library(1)  # back to the first library: its results are known
+    assert kit_check.run_programs([str(program)]) == {"Lib.Verdict": (True, "")}
