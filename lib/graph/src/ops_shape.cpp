@@ -145,7 +145,11 @@ std::vector<ValueInfo> infer_reshape(const InferContext& ctx) {
   if (!is_static(x.shape)) return {{x.dtype, shape}};  // checked at run time
   const std::int64_t known = shape_numel(x.shape);
   std::int64_t product = 1;
-  for (std::int64_t d : shape) product *= d == -1 ? 1 : d;
+  for (std::int64_t d : shape) {
+    if (__builtin_mul_overflow(product, d == -1 ? 1 : d, &product)) {  // sizes from a file may be anything
+      throw Error("reshape", "a shape whose element count fits in 64 bits", shape_str(ctx.node.attr_ints("shape")));
+    }
+  }
   if (unknown == 1 && product != 0 && known % product == 0) {
     *std::find(shape.begin(), shape.end(), -1) = known / product;
   } else if (unknown == 1 || product != known) {

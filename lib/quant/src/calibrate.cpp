@@ -263,7 +263,7 @@ KlSweep kl_sweep(const Histogram& h, std::int64_t levels) {
 }
 
 Observer::Observer(Calibrator method, std::int64_t bins, double percentile, double averaging_constant)
-    : method_(method), bins_(bins), percentile_(percentile), averaging_constant_(averaging_constant) {
+    : method_(method), percentile_(percentile), averaging_constant_(averaging_constant) {
   if (bins < 1) throw Error("Observer", "bins >= 1", std::to_string(bins));
   if (method == Calibrator::kl && bins <= 128)
     throw Error("Observer", "more than 128 bins for the KL calibrator", std::to_string(bins));

@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include "gb/core/error.hpp"
 #include "qgemm_internal.hpp"
 #include "qtensor_checks.hpp"
@@ -31,13 +35,22 @@ constexpr NamedVariant kNames[] = {
 
 // __builtin_cpu_supports reads CPUID (and, for AVX and AVX-512, whether the OS saves the registers):
 // the build assumes nothing beyond x86-64 and the ISA files are only entered where the CPU has them.
-// GCC 12 knows "avxvnni" (CPUID leaf 7, subleaf 1, EAX bit 4) as well as "avx512vnni".
+// AVX-VNNI is CPUID leaf 7, subleaf 1, EAX bit 4, read directly: GCC 12 knows the name "avxvnni" but clang 14
+// (the fuzz build) does not. It needs no OS support beyond AVX2's YMM state, which the avx2 check covers.
+#if defined(__x86_64__) || defined(__i386__)
+bool cpu_has_avxvnni() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) == 0) return false;
+  return ((eax >> 4) & 1u) != 0;
+}
+#endif
+
 bool cpu_has(QGemmVariant v) {
 #if defined(__x86_64__) || defined(__i386__)
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   switch (v) {
     case QGemmVariant::avx2: return avx2;
-    case QGemmVariant::avxvnni: return avx2 && __builtin_cpu_supports("avxvnni");
+    case QGemmVariant::avxvnni: return avx2 && cpu_has_avxvnni();
     case QGemmVariant::avx512vnni:
       return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");

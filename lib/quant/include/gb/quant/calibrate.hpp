@@ -79,7 +79,6 @@ class Observer {
 
  private:
   Calibrator method_;
-  std::int64_t bins_;
   double percentile_, averaging_constant_;
   std::int64_t batches_ = 0;
   double min_ = 0.0, max_ = 0.0;
