@@ -10,6 +10,7 @@
 
 #include "gb/core/tensor.hpp"
 #include "gb/graph/registry.hpp"
+#include "gb/graph/shape_rules.hpp"
 
 namespace onnx {  // libonnx's protobuf classes (onnx/onnx_pb.h), used by onnx_import*.cpp only
 class AttributeProto;
@@ -31,10 +32,11 @@ std::int64_t normalize_axis(const std::string& op, std::int64_t axis, std::int64
 std::vector<std::int64_t> tensor_ints(const std::string& op, const Tensor& t);
 // Product of dims, -1 when one of them is dynamic (-1).
 std::int64_t dims_product(const Shape& shape, std::size_t begin, std::size_t end);
-// "f32[2, 3] and f32[4]" for error messages.
-std::string infos_text(const std::vector<graph::ValueInfo>& infos);
-// NumPy broadcasting of two inferred shapes (aligned on the right; a -1 takes the other size unless it is 1).
-Shape broadcast_shapes(const std::string& op, const graph::ValueInfo& a, const graph::ValueInfo& b);
+// "f32[2, 3] and f32[4]" for error messages, and NumPy broadcasting of two inferred shapes: lib/graph's rules.
+inline std::string infos_text(const std::vector<graph::ValueInfo>& infos) { return graph::infos_str(infos); }
+inline Shape broadcast_shapes(const std::string& op, const graph::ValueInfo& a, const graph::ValueInfo& b) {
+  return graph::broadcast_infos(op, a, b);
+}
 // The number of inputs is in [low, high]: gb::Error(op, ...) otherwise.
 void require_inputs(const std::string& op, const std::vector<graph::ValueInfo>& inputs, std::size_t low, std::size_t high);
 void require_floating_input(const std::string& op, const graph::ValueInfo& info);

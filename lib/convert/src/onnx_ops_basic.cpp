@@ -44,34 +44,6 @@ std::int64_t dims_product(const Shape& shape, std::size_t begin, std::size_t end
   return product;
 }
 
-std::string infos_text(const std::vector<ValueInfo>& infos) {
-  std::string out;
-  for (std::size_t i = 0; i < infos.size(); ++i) {
-    out += (i == 0 ? "" : i + 1 == infos.size() ? " and " : ", ") + info_str(infos[i]);
-  }
-  return out;
-}
-
-Shape broadcast_shapes(const std::string& op, const ValueInfo& a, const ValueInfo& b) {
-  const std::size_t rank = std::max(a.shape.size(), b.shape.size());
-  Shape out(rank, 1);
-  for (std::size_t k = 0; k < rank; ++k) {
-    const std::size_t from_end = rank - 1 - k;
-    const std::int64_t x = from_end < a.shape.size() ? a.shape[a.shape.size() - 1 - from_end] : 1;
-    const std::int64_t y = from_end < b.shape.size() ? b.shape[b.shape.size() - 1 - from_end] : 1;
-    if (x == y || y == 1) {
-      out[k] = x;
-    } else if (x == 1) {
-      out[k] = y;
-    } else if (x == -1 || y == -1) {
-      out[k] = x == -1 ? y : x;  // the known size; a mismatch at run time is the kernel's error
-    } else {
-      throw Error(op, "shapes that broadcast", infos_text({a, b}));
-    }
-  }
-  return out;
-}
-
 void require_inputs(const std::string& op, const std::vector<ValueInfo>& inputs, std::size_t low, std::size_t high) {
   if (inputs.size() < low || inputs.size() > high) {
     const std::string range = low == high ? std::to_string(low) : std::to_string(low) + " to " + std::to_string(high);

@@ -7,6 +7,7 @@
 #include "gb/graph/executor.hpp"
 #include "gb/graph/graph.hpp"
 #include "gb/graph/registry.hpp"
+#include "gb/graph/shape_rules.hpp"
 #include "gb/trace/recorder.hpp"
 
 namespace gb::graph::detail {
@@ -26,11 +27,11 @@ void register_matmul_ops();      // matmul, transpose
 void register_shape_ops();       // sum mean reshape broadcast_like sum_to_like zeros_like ones_like cast
 
 // --- inference helpers -----------------------------------------------------------------------------
-// NumPy broadcasting of two (possibly dynamic, -1) shapes; gb::Error naming op on a mismatch.
-Shape broadcast_infos(const std::string& op, const ValueInfo& a, const ValueInfo& b);
+// NumPy broadcasting of two (possibly dynamic, -1) shapes, and infos for messages: gb/graph/shape_rules.hpp.
+using graph::broadcast_infos;
+using graph::infos_str;
 void require_same_dtype(const std::string& op, const ValueInfo& a, const ValueInfo& b);
 void require_floating_info(const std::string& op, const ValueInfo& a);
-std::string infos_str(const std::vector<ValueInfo>& infos);  // "f32[2, 3] and f32[4]"
 
 // --- VJP helpers -------------------------------------------------------------------------------
 // `grad` summed back to the shape of `like` (an emitted sum_to_like), or grad itself when the two

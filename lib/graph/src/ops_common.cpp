@@ -2,7 +2,7 @@
 // dtype checks, and reduce_like, the one way a VJP undoes broadcasting.
 #include "internal.hpp"
 
-namespace gb::graph::detail {
+namespace gb::graph {
 
 std::string infos_str(const std::vector<ValueInfo>& infos) {
   std::string out;
@@ -32,6 +32,10 @@ Shape broadcast_infos(const std::string& op, const ValueInfo& a, const ValueInfo
   }
   return out;
 }
+
+}  // namespace gb::graph
+
+namespace gb::graph::detail {
 
 void require_same_dtype(const std::string& op, const ValueInfo& a, const ValueInfo& b) {
   if (a.dtype != b.dtype) throw Error(op, "operands of the same dtype", infos_str({a, b}));
