@@ -12,6 +12,7 @@ Command compress_report_command();  // commands/compress_report.cpp
 Command parallel_command();  // commands/parallel.cpp
 Command mpi_train_command();  // commands/mpi_train.cpp
 Command onnx_test_command();  // commands/onnx_test.cpp
+Command infer_command();      // commands/infer.cpp
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -23,6 +24,7 @@ const std::vector<Command>& commands() {
       parallel_command(),
       mpi_train_command(),
       onnx_test_command(),
+      infer_command(),
   };
   return list;
 }

@@ -7,6 +7,10 @@
 
 #include <pybind11/pybind11.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "gb/core/tensor.hpp"
 
 namespace gb::compress {
@@ -37,6 +41,8 @@ void bind_parallel_pipeline(py::module_& parallel);     // parallel_pipeline_bin
 void bind_parallel_tensor(py::module_& parallel);       // parallel_tensor_bindings.cpp: tensor parallel (gb.parallel)
 void bind_parallel_auto(py::module_& parallel);         // parallel_auto_bindings.cpp: layouts, redistribution, strategy search
 void bind_parallel_sim(py::module_& parallel);          // parallel_sim_bindings.cpp: hybrid runs, gb.parallel.simulate
+void bind_convert(py::module_& convert);  // convert_bindings.cpp: ONNX import/export, glassbox format, wire format
+void bind_passes(py::module_& passes);    // passes_bindings.cpp: optimisation passes, memory plans (gb.passes)
 // A ModelCost as {parameters, nonzero_parameters, macs} (compress_prune_bindings.cpp; the report uses it too).
 py::dict model_cost_dict(const compress::ModelCost& cost);
 
@@ -45,5 +51,9 @@ py::dict model_cost_dict(const compress::ModelCost& cost);
 Tensor tensor_from_python(py::handle object, py::handle copy);
 // A NumPy array viewing the tensor's storage (no copy); its base keeps `self` (a Python Tensor) alive.
 py::object tensor_to_numpy(py::handle self);
+// Feeds by placeholder name (each value copied into a Tensor, dtype as given) and outputs as NumPy arrays
+// (convert_bindings.cpp; the passes bindings run graphs too).
+std::map<std::string, Tensor> feeds_of(const py::dict& feeds);
+py::list arrays_of(const std::vector<Tensor>& outputs);
 
 }  // namespace gb::python

@@ -98,5 +98,9 @@ PYBIND11_MODULE(_glassbox, m) {
   gb::python::bind_parallel_tensor(parallel);
   gb::python::bind_parallel_auto(parallel);
   gb::python::bind_parallel_sim(parallel);
+  py::module_ convert = m.def_submodule("convert", "Models from elsewhere: ONNX import/export, glassbox's FlatBuffers format");
+  gb::python::bind_convert(convert);
+  py::module_ passes = m.def_submodule("passes", "Graph optimisation passes, the pass log, memory planning");
+  gb::python::bind_passes(passes);
   gb::python::bind_autograd(m);  // adds glassbox._glassbox.autograd.Variable and the tensor functions
 }

@@ -65,6 +65,7 @@ template <class Field> void copy_field(const Field& field, Tensor& out) {
 namespace detail {
 
 DType onnx_element_type(int type, const std::string& what) { return dtype_of_onnx(type, what); }
+int onnx_element_type_of(DType dtype) { return onnx_of_dtype(dtype); }  // declared in onnx_export_internal.hpp
 
 Tensor tensor_from_proto(const onnx::TensorProto& proto) {
   const std::string what = "tensor '" + proto.name() + "'";

@@ -4,6 +4,7 @@
 
 #include "gb/convert/onnx_ops.hpp"
 #include "onnx_ops_internal.hpp"
+#include "onnx_ops_loop.hpp"
 
 namespace gb::convert {
 
@@ -20,7 +21,7 @@ void register_onnx_ops() {
   static std::once_flag once;
   std::call_once(once, [] {
     std::vector<std::string>& names = registered();
-    for (const auto& list : {detail::register_basic_onnx_ops(), detail::register_kernel_onnx_ops()}) {
+    for (const auto& list : {detail::register_basic_onnx_ops(), detail::register_kernel_onnx_ops(), detail::register_onnx_loop_ops()}) {
       names.insert(names.end(), list.begin(), list.end());
     }
     std::sort(names.begin(), names.end());

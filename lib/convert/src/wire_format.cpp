@@ -36,6 +36,7 @@ const char* const kOp = "decode_wire";
 
 // Reads the varint at bytes[at, end); advances `at` past it.
 std::uint64_t read_varint(const std::string& bytes, std::int64_t& at, std::int64_t end, const std::string& what) {
+  // BEGIN EXERCISE(convert.wire.read_varint)
   const std::int64_t start = at;
   std::uint64_t value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
@@ -51,6 +52,7 @@ std::uint64_t read_varint(const std::string& bytes, std::int64_t& at, std::int64
     if ((byte & 0x80) == 0) return value;
   }
   throw Error(kOp, "a varint of at most 10 bytes (" + what + ")", "a longer one at offset " + std::to_string(start));
+  // END EXERCISE
 }
 
 std::uint64_t read_fixed(const std::string& bytes, std::int64_t at, int size) {

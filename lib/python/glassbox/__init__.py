@@ -22,7 +22,9 @@ from . import kernels  # the GEMM ladder and memory layouts: gb.kernels.gemm(a, 
 from . import nn  # layers, losses, optimizers, the digits data, training: gb.nn.Linear(64, 10, seed=0), gb.nn.train(...)
 from . import quant  # quantization: gb.quant.choose_qparams(-1.0, 2.0, dtype="uint8"), gb.quant.calibrate(x, method="kl")
 from . import compress  # pruning and distillation: gb.compress.magnitude_mask(w, 0.9), gb.compress.distillation_loss(...)
+from . import convert  # models from elsewhere: gb.convert.load_onnx("m.onnx"), export_onnx, save_glassbox, hex_dump
+from . import passes  # graph optimisation and memory plans: gb.passes.optimize(graph), gb.passes.plan_memory(graph)
 from . import parallel  # simulated distributed training: gb.parallel.zero_memory(...), gb.parallel.pipeline_schedule(...)
 
 __version__ = "0.1.0"
-__all__ = ["Error", "NotImplementedExercise", "core", "trace", "lessons", "autodiff", "autograd", "graph", "kernels", "nn", "quant", "compress", "parallel"] + list(core.__all__)
+__all__ = ["Error", "NotImplementedExercise", "core", "trace", "lessons", "autodiff", "autograd", "graph", "kernels", "nn", "quant", "compress", "convert", "passes", "parallel"] + list(core.__all__)

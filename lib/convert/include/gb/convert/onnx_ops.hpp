@@ -7,7 +7,8 @@
 //     INTS -> std::vector<std::int64_t>, TENSOR -> Tensor, GRAPH -> GraphPtr (If: then_branch, else_branch;
 //     Loop: body); an attribute left out takes ONNX's default;
 //   - inputs in ONNX's order; an optional input that is absent is simply missing at the end of the list
-//     (the importer drops trailing empty names; an empty name in the middle is unsupported);
+//     (the importer drops trailing empty names; an empty name in the middle is unsupported, except Loop's
+//     optional M and cond, recorded in its attributes has_trip_count and has_cond);
 //   - inputs that ONNX gives as tensors but that fix a shape (Reshape's shape, Squeeze/Unsqueeze's axes
 //     from opset 13) are read at run time; when the importer finds them constant it may also fold them
 //     into an attribute of the same name ("shape", "axes") so shape inference knows the result;
