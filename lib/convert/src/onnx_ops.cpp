@@ -21,7 +21,8 @@ void register_onnx_ops() {
   static std::once_flag once;
   std::call_once(once, [] {
     std::vector<std::string>& names = registered();
-    for (const auto& list : {detail::register_basic_onnx_ops(), detail::register_kernel_onnx_ops(), detail::register_onnx_loop_ops()}) {
+    for (const auto& list : {detail::register_basic_onnx_ops(), detail::register_kernel_onnx_ops(), detail::register_onnx_loop_ops(),
+                             detail::register_onnx_slice_ops(), detail::register_onnx_gather_ops(), detail::register_onnx_cast_ops()}) {
       names.insert(names.end(), list.begin(), list.end());
     }
     std::sort(names.begin(), names.end());

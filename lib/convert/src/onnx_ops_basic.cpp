@@ -30,8 +30,10 @@ std::vector<std::int64_t> tensor_ints(const std::string& op, const Tensor& t) {
     throw Error(op, "an integer tensor (i64) of sizes or axes", info_str({t.dtype(), t.shape()}));
   }
   if (t.ndim() > 1) throw Error(op, "a 0-D or 1-D tensor of sizes or axes", info_str({t.dtype(), t.shape()}));
-  std::vector<std::int64_t> out;
-  for (double v : t.to_vector()) out.push_back(static_cast<std::int64_t>(v));  // exact: |v| < 2^53 for sizes
+  // Read as integers, not through doubles: Slice's ends are often INT64_MAX, which a double cannot hold.
+  const Tensor c = t.contiguous();
+  std::vector<std::int64_t> out(static_cast<std::size_t>(c.numel()));
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = c.dtype() == DType::i64 ? c.data<std::int64_t>()[i] : c.data<std::int32_t>()[i];
   return out;
 }
 

@@ -11,7 +11,8 @@
 //     optional M and cond, recorded in its attributes has_trip_count and has_cond);
 //   - inputs that ONNX gives as tensors but that fix a shape (Reshape's shape, Squeeze/Unsqueeze's axes
 //     from opset 13) are read at run time; when the importer finds them constant it may also fold them
-//     into an attribute of the same name ("shape", "axes") so shape inference knows the result;
+//     into an attribute of the same name ("shape", "axes"; Slice's "starts", "ends", "axes", "steps") so shape
+//     inference knows the result (the exporter writes them back as inputs);
 //   - dtypes: f32 everywhere, i64 for shapes and indices, u8/i8 for quantized tensors (QuantizeLinear,
 //     QLinearConv, QLinearMatMul); others are unsupported.
 // Bad attributes or inputs are gb::Error(op, expected, given) at graph-building time (infer) or run time.
