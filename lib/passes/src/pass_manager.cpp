@@ -40,7 +40,9 @@ void record_pass(trace::Recorder& rec, const PassRecord& r) {
                " ops before, " + std::to_string(op_count(r.after)) + " after.",
            trace::Level::pass);
   for (const Rewrite& w : r.rewrites) {
-    auto step = rec.step(r.pass + " / " + w.rule + ": " + w.detail, trace::Level::op);
+    std::string caption = r.pass + " / " + w.rule + ": " + w.detail;
+    if (caption.back() != '.') caption += '.';  // a caption is one sentence
+    auto step = rec.step(caption, trace::Level::op);
     step.add_row("pass-log", {r.pass, w.rule, node_list(w.before), node_list(w.after), w.detail});
     for (NodeId id : w.before) step.highlight(prefix + "-before", "n" + std::to_string(id));
     for (NodeId id : w.after) step.highlight(prefix + "-after", "n" + std::to_string(id));
