@@ -1,8 +1,9 @@
-// bindings.hpp: what the four binding files of the `glassbox._glassbox` extension share.
+// bindings.hpp: what the binding files of the `glassbox._glassbox` extension (one per module, *_bindings.cpp) share.
 //
 // Reading order: module.cpp (the module, its submodules and the exception mapping), then
 // tensor_bindings.cpp (NumPy <-> gb::Tensor, zero-copy both ways; ops), trace_bindings.cpp
-// (Recordings as JSON text, which glassbox/trace.py turns into dicts), lessons_bindings.cpp.
+// (Recordings as JSON text, which glassbox/trace.py turns into dicts), lessons_bindings.cpp; then one
+// file per module, declared below.
 #pragma once
 
 #include <pybind11/pybind11.h>

@@ -86,6 +86,10 @@ TEST(Task_17_2_BnFold, TheFoldedConvolutionComputesConvThenBatchNorm) {
 
 TEST(Task_17_2_BnFold, MismatchedChannelsAreErrors) {
   const Tensor w = Tensor::ones({4, 2, 1, 1}), four = Tensor::ones({4}), three = Tensor::ones({3});
+  // First a fold that must work: gamma = var = 1, mean = 0, eps = 0 give a = 1, W' = W, b' = b + beta = 2.
+  const auto [w2, b2] = gb::passes::fold_batch_norm(w, four, four, four, Tensor::zeros({4}), four, 0.0);
+  EXPECT_EQ(w2.to_vector(), w.to_vector());
+  EXPECT_EQ(b2.to_vector(), (std::vector<double>{2, 2, 2, 2}));
   EXPECT_THROW(gb::passes::fold_batch_norm(w, four, three, four, four, four, 1e-5), gb::Error);
   EXPECT_THROW(gb::passes::fold_batch_norm(w, three, four, four, four, four, 1e-5), gb::Error);
   EXPECT_THROW(gb::passes::fold_batch_norm(w, four, four, four, four, Tensor::full({4}, -1), 1e-5), gb::Error);
