@@ -79,9 +79,10 @@ Shape parse_shape(const std::string& text, const std::string& header) {
     if (i < text.size() && text[i] == 'L') ++i;  // Python 2's long suffix
     shape.push_back(d);
     if (shape.size() > 16) throw Error("npy", "at most 16 axes", header);
-    numel = d == 0 ? 0 : numel;
-    if (numel != 0 && d > kMaxElements / numel) throw Error("npy", "at most 2^40 elements", header);
-    numel *= d;
+    // The product of the sizes other than 0 is bounded too: strides are products of sizes even when
+    // one size is 0 (the fuzzer found (0, 3, 0, 599999999, 5999999999)).
+    if (d > 0 && d > kMaxElements / numel) throw Error("npy", "at most 2^40 elements (sizes of 0 aside)", header);
+    if (d > 0) numel *= d;
   }
   return shape;
 }

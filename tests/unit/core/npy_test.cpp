@@ -81,6 +81,25 @@ TEST(Npy, NumpyReadsWhatGlassboxWrites) {
             0);
 }
 
+// A version 1.0 file with this header dict and no data.
+std::string npy_with_header(std::string dict) {
+  dict += std::string((64 - (10 + dict.size() + 1) % 64) % 64, ' ') + "\n";
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(dict.size() & 0xff);
+  out += static_cast<char>(dict.size() >> 8);
+  return out + dict;
+}
+
+TEST(Npy, HugeSizesBesideAZeroAreErrors) {
+  // Found by fuzz_npy: 0 elements, but the strides of (0, 3, 0, 599999999, 5999999999) overflow int64.
+  EXPECT_THROW(gb::parse_npy(npy_with_header("{'descr': '|u1', 'fortran_order': True, 'shape': (0, 3, 0, 599999999, 5999999999), }")),
+               gb::Error);
+  EXPECT_THROW(gb::parse_npy(npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 99999999999, 99999999999), }")),
+               gb::Error);
+  EXPECT_EQ(gb::parse_npy(npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 1000, 1000), }")).shape(),
+            (gb::Shape{0, 1000, 1000}));
+}
+
 TEST(Npy, MalformedFilesAreErrors) {
   gb::Tensor t = gb::Tensor::from_vector(std::vector<float>{1, 2, 3, 4}, {2, 2});
   const std::string good = gb::to_npy(t);
