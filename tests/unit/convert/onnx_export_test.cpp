@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 
+#include "convert_test_util.hpp"
 #include "gb/control/functional.hpp"
 #include "gb/convert/onnx_export.hpp"
 #include "gb/convert/onnx_import.hpp"
@@ -39,19 +40,7 @@ using gb::graph::ValueInfo;
 
 const std::string kNodeTests = "/usr/share/libonnx-testdata/data/node/";
 
-// The message of the gb::Error f throws ("" when none); Unsupported is reported as "unsupported: ...".
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const gb::NotImplemented&) {
-    throw;
-  } catch (const gb::convert::Unsupported& e) {
-    return std::string("unsupported: ") + e.what();
-  } catch (const gb::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using convert_test::error_of;  // convert_test_util.hpp
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

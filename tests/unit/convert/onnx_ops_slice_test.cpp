@@ -16,6 +16,7 @@
 #include <optional>
 #include <sstream>
 
+#include "convert_test_util.hpp"
 #include "gb/convert/onnx_export.hpp"
 #include "gb/convert/onnx_import.hpp"
 #include "gb/convert/onnx_ops.hpp"
@@ -63,19 +64,7 @@ Tensor i64s(const Ints& v) {
   return t;
 }
 
-// The message of the gb::Error f throws ("" when none); Unsupported reads "unsupported: ...".
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const gb::NotImplemented&) {
-    throw;
-  } catch (const gb::convert::Unsupported& e) {
-    return std::string("unsupported: ") + e.what();
-  } catch (const gb::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using convert_test::error_of;  // convert_test_util.hpp
 
 // One op on tensors fed through placeholders (parameters read at run time), returning its output and,
 // through `inferred`, what shape inference said before the run.
