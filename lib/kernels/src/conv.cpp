@@ -118,13 +118,18 @@ bool conv_algo_supports(ConvAlgo a, const ConvShape& s, std::string* why) {
 
 ConvAlgo choose_algorithm(const ConvShape& s) {
   if (s.depthwise()) return ConvAlgo::direct;  // KH*KW terms per output: nothing for a GEMM to block
-  // Winograd pays a filter transform per (filter, channel) pair; it is amortised when there are at
-  // least as many output tiles as input channels (measured: bench_conv, lib/kernels/README.md). Below 8
-  // channels the batched GEMMs of its transformed tiles are too thin to beat im2col.
+  // 3x3, stride 1, with at least 8 channels in and out: Winograd (measured: it beat im2col on every such
+  // layer, down to a 2x2 image, lib/kernels/README.md). Of F(2x2) and F(4x4), the one with the smaller
+  // cost in the model alpha^2 * (tiles rounded up to 12 + 12): alpha^2 GEMMs whose rows are the tiles,
+  // padded to whole slivers of the AVX-512 micro-kernel (MR = 12), plus the filter transform, which costs
+  // about as much per (filter, channel) pair as 12 GEMM rows. Small images pick F(2x2) (few 4x4 tiles,
+  // mostly padding), larger ones F(4x4).
   if (conv_algo_supports(ConvAlgo::winograd_4x4, s) && s.group_in() >= 8 && s.group_out() >= 8) {
-    const auto tiles = [&](std::int64_t m) { return s.batch * ((s.out_h + m - 1) / m) * ((s.out_w + m - 1) / m); };
-    if (tiles(4) >= s.group_in()) return ConvAlgo::winograd_4x4;
-    if (tiles(2) >= s.group_in()) return ConvAlgo::winograd_2x2;
+    const auto cost = [&](std::int64_t m) {
+      const std::int64_t tiles = s.batch * ((s.out_h + m - 1) / m) * ((s.out_w + m - 1) / m);
+      return (m + 2) * (m + 2) * ((tiles + 11) / 12 * 12 + 12);
+    };
+    return cost(4) < cost(2) ? ConvAlgo::winograd_4x4 : ConvAlgo::winograd_2x2;
   }
   // Everything else, short reductions included: im2col's one GEMM on the fastest rung. (Spatial packing
   // is the lesson's picture of tiling with halos; measured, it never beat im2col outside depthwise.)

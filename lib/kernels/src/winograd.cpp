@@ -17,6 +17,7 @@
 #include "conv_internal.hpp"
 #include "gb/core/error.hpp"
 #include "gb/kernels/gemm.hpp"
+#include "gemm_internal.hpp"
 #include "gb/kernels/winograd.hpp"
 
 namespace gb::kernels {
@@ -24,6 +25,8 @@ namespace {
 
 constexpr std::int64_t kLanes = 16;     // tiles (or channels) transformed together: one vector loop
 constexpr std::int64_t kMaxAlpha = 6;   // F(4x4,3x3)
+constexpr std::int64_t kBatch = 4;      // input channels gathered before they are transformed
+constexpr std::int64_t kSkew = 16;      // floats between the engine's alpha^2 matrices (below)
 
 WinogradMatrices make_matrices(std::int64_t m) {
   WinogradMatrices w;
@@ -127,11 +130,11 @@ namespace {
 
 struct Tiling {
   std::int64_t m, alpha, tiles_h, tiles_w, tiles;  // tiles = N * tiles_h * tiles_w
-  std::int64_t padded;                             // tiles rounded up to whole lanes (the GEMMs' N)
+  std::int64_t padded;                             // tiles rounded up to whole slivers of MR (the GEMMs' M)
 };
-Tiling tiling(std::int64_t m, const ConvShape& s) {
+Tiling tiling(std::int64_t m, const ConvShape& s, std::int64_t mr) {  // mr: the micro-kernel's rows
   const std::int64_t th = (s.out_h + m - 1) / m, tw = (s.out_w + m - 1) / m, tiles = s.batch * th * tw;
-  return {m, m + 2, th, tw, tiles, (tiles + kLanes - 1) / kLanes * kLanes};
+  return {m, m + 2, th, tw, tiles, (tiles + mr - 1) / mr * mr};
 }
 
 // The transforms as the engine runs them: BT, G and AT written out as add/sub sequences (the fast
@@ -253,20 +256,111 @@ inline void output_transform(const float* m, std::int64_t m_stride, float* out) 
   }
 }
 
+// The engine's layout and blocking (the header comment's four stages). Each of the alpha^2 GEMMs is
+// M^T[xi] (T x OCg) = V^T[xi] (T x ICg) U^T[xi] (ICg x OCg): tiles are the rows, output channels the
+// columns, so every operand is written once, straight into the layout the micro-kernel reads:
+//   - V, every tile's input transform, in packed-A slivers of MR tiles: V[xi][tile / MR][i][tile % MR];
+//   - the output channels go in blocks: the block's filters are transformed into packed-B slivers of NR
+//     channels (U[xi][o / NR][i][o % NR]), the block's alpha^2 GEMMs run on the packed panels
+//     (macro_kernel, the GEMM ladder's loops 2 and 1) into M[xi][tile][o], and the block's outputs are
+//     transformed and written. U and M of one block stay in L2; the whole U of a 256 -> 256 layer
+//     (4 MiB for F(2x2)) never exists, and no GEMM packs anything again.
+struct BlockPlan {
+  std::int64_t mr, nr;  // the micro-kernel's tile
+  std::int64_t group;   // output channels transformed together: 16 lanes, and whole slivers of NR
+  std::int64_t cols;    // output channels per block, a multiple of group
+};
+BlockPlan block_plan(std::int64_t alpha, const ConvShape& s, const MicroKernel& k) {
+  constexpr std::int64_t kBlockBytes = 256 * 1024;  // U of one block: alpha^2 * cols * ICg floats
+  const std::int64_t group = std::max(kLanes, k.nr);  // NR is 8, 16 or 32
+  const std::int64_t per_group = alpha * alpha * group * s.group_in() * static_cast<std::int64_t>(sizeof(float));
+  const std::int64_t groups = std::clamp<std::int64_t>(kBlockBytes / per_group, 1, (s.group_out() + group - 1) / group);
+  return {k.mr, k.nr, group, groups * group};
+}
+
+// Copies the kLanes results of one xi to n consecutive floats (n = MR, constant in the common cases).
+inline void store_lanes(const float* from, std::int64_t n, float* to) {
+  switch (n) {
+    case 16: at(to, 0, 0) = at(from, 0, 0); break;
+    case 12: std::copy_n(from, 12, to); break;
+    case 8: std::copy_n(from, 8, to); break;
+    case 6: std::copy_n(from, 6, to); break;
+    case 4: std::copy_n(from, 4, to); break;
+    default: for (std::int64_t l = 0; l < n; ++l) to[l] = from[l];
+  }
+}
+
+// r[0..15] = its transpose, 16 x 16 floats in four butterfly stages: stage s swaps bit s of the row
+// and column indices (row a, column j with bit s set <-> row a|s, column j - s). Each line is one
+// two-register permute in the AVX-512 clone.
+typedef int LaneIndex __attribute__((vector_size(kLanes * sizeof(int))));
+template <int S>
+inline void butterfly(Lanes* r) {
+  constexpr LaneIndex lo = S == 1 ? LaneIndex{0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30}
+                         : S == 2 ? LaneIndex{0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29}
+                         : S == 4 ? LaneIndex{0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27}
+                                  : LaneIndex{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
+  constexpr LaneIndex hi = S == 1 ? LaneIndex{1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31}
+                         : S == 2 ? LaneIndex{2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31}
+                         : S == 4 ? LaneIndex{4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31}
+                                  : LaneIndex{8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
+  for (int a = 0; a < kLanes; ++a) {
+    if ((a & S) != 0) continue;
+    const Lanes x = r[a], y = r[a | S];
+    r[a] = __builtin_shuffle(x, y, lo);
+    r[a | S] = __builtin_shuffle(x, y, hi);
+  }
+}
+inline void transpose16(Lanes* r) {
+  butterfly<1>(r);
+  butterfly<2>(r);
+  butterfly<4>(r);
+  butterfly<8>(r);
+}
+
+// The taps of 16 output channels (lanes) x 16 input channels i0.. as vectors: taps[(9j + k) * kLanes + l]
+// = w[first + l, i0 + j, k]. Each output channel's 16 filters are 144 contiguous floats, so nine 16 x 16
+// transposes of them give every vector at once (instead of 2304 scalar loads and stores).
+inline void gather_taps(const float* w, std::int64_t row_stride, std::int64_t lanes, std::int64_t batch, float* taps) {
+  if (lanes == kLanes && batch == kLanes) {
+    for (std::int64_t q = 0; q < 9; ++q) {
+      Lanes r[kLanes];
+      for (std::int64_t l = 0; l < kLanes; ++l) r[l] = at(w + l * row_stride, q, kLanes);
+      transpose16(r);
+      for (std::int64_t e = 0; e < kLanes; ++e) at(taps, q * kLanes + e, kLanes) = r[e];
+    }
+    return;
+  }
+  for (std::int64_t j = 0; j < batch; ++j) {
+    for (std::int64_t k = 0; k < 9; ++k) {
+      float* t = taps + (9 * j + k) * kLanes;
+      for (std::int64_t l = 0; l < kLanes; ++l) t[l] = l < lanes ? w[l * row_stride + 9 * j + k] : 0.0f;
+    }
+  }
+}
+
 // Built three times by GCC (target_clones, GB_CONV_CLONES): AVX-512, AVX2 and any x86-64 (SSE);
 // the loader picks one at run time from the CPU's features, as gemm() does with __builtin_cpu_supports.
 template <std::int64_t M>
-[[gnu::flatten]] GB_CONV_CLONES void conv_winograd_m(const float* x, const float* w, const float* b, const ConvShape& s, float* y) {
+[[gnu::flatten]] GB_CONV_CLONES void conv_winograd_m(const float* x, const float* w, const float* b, const ConvShape& s,
+                                                     float* y) {
   constexpr std::int64_t alpha = M + 2, a2 = alpha * alpha;
-  const Tiling t = tiling(M, s);
+  const MicroKernel kernel = best_kernel();
+  const BlockPlan blk = block_plan(alpha, s, kernel);
+  const std::int64_t mr = blk.mr, nr = blk.nr;
+  const Tiling t = tiling(M, s, mr);
   const std::int64_t icg = s.group_in(), ocg = s.group_out(), tp = t.padded;
   const Conv2dParams& p = s.params;
-  float* u = scratch(0, a2 * ocg * icg);  // [xi][o][i]
-  float* v = scratch(1, a2 * icg * tp);   // [xi][i][tile]
-  float* mm = scratch(2, a2 * ocg * tp);  // [xi][o][tile]
-  alignas(64) float in[a2 * kLanes];
+  // The alpha^2 matrices of each buffer lie kSkew floats apart beyond their size: strides that are
+  // multiples of 4 KiB make the stores of one xi alias the loads of the next in the CPU's store buffer
+  // (measured: the input transform 1.5x, the filter transform 1.6x slower).
+  const std::int64_t vs = tp * icg + kSkew;
+  float* v = scratch(1, a2 * vs);                           // packed A: [xi][tile / mr][i][tile % mr]
+  float* u = scratch(0, a2 * (blk.cols * icg + kSkew));     // packed B of one block: [xi][o / nr][i][o % nr]
+  float* mm = scratch(2, a2 * (tp * blk.cols + kSkew));     // [xi][tile][o]
+  alignas(64) float gathered[std::max(kBatch * kMaxAlpha * kMaxAlpha, 9 * kLanes) * kLanes] = {};  // input tiles or filter taps
   alignas(64) float out[a2 * kLanes];
-  // Where each tile starts: image, input row and column of its top-left corner (padding included).
+  // Where each tile starts: image, output row and column of its top-left corner.
   std::vector<std::int64_t> tile_n(static_cast<std::size_t>(tp), -1), tile_r(tile_n), tile_c(tile_n);
   for (std::int64_t tile = 0; tile < t.tiles; ++tile) {
     tile_n[static_cast<std::size_t>(tile)] = tile / (t.tiles_h * t.tiles_w);
@@ -275,77 +369,88 @@ template <std::int64_t M>
   }
 
   for (std::int64_t g = 0; g < p.groups; ++g) {
-    // 1. Filter transform, lanes = input channels: U[xi][o][i0 + l] = (G w[o, i0 + l] GT)[xi].
-    for (std::int64_t o = 0; o < ocg; ++o) {
-      for (std::int64_t i0 = 0; i0 < icg; i0 += kLanes) {
-        const std::int64_t lanes = std::min(kLanes, icg - i0);
-        for (std::int64_t l = 0; l < kLanes; ++l) {
-          const float* f = w + ((g * ocg + o) * icg + i0 + std::min(l, lanes - 1)) * 9;
-          for (std::int64_t k = 0; k < 9; ++k) in[k * kLanes + l] = f[k];
-        }
-        filter_transform<M>(in, out, kLanes);
-        if (lanes == kLanes) {  // one vector store each (a copy_n of a run-time length becomes rep movs)
-          for (std::int64_t xi = 0; xi < a2; ++xi) at(u + o * icg + i0, xi, ocg * icg) = at(out, xi, kLanes);
-        } else {
-          for (std::int64_t xi = 0; xi < a2; ++xi) std::copy_n(out + xi * kLanes, lanes, u + (xi * ocg + o) * icg + i0);
-        }
-      }
-    }
-    // 2. Input transform, lanes = tiles: V[xi][i][t0 + l] = (BT d B)[xi], d the alpha x alpha tile.
-    for (std::int64_t t0 = 0; t0 < tp; t0 += kLanes) {
-      for (std::int64_t i = 0; i < icg; ++i) {
-        for (std::int64_t l = 0; l < kLanes; ++l) {
-          const std::size_t tile = static_cast<std::size_t>(t0 + l);
-          const std::int64_t n = tile_n[tile];
-          const std::int64_t ih0 = tile_r[tile] - p.pad_top, iw0 = tile_c[tile] - p.pad_left;
-          const float* plane = x + (n * s.in_channels + g * icg + i) * s.in_h * s.in_w;
-          const bool interior = n >= 0 && ih0 >= 0 && iw0 >= 0 && ih0 + alpha <= s.in_h && iw0 + alpha <= s.in_w;
-          if (interior) {  // no padding under the tile: alpha rows of alpha contiguous values
-            const float* src = plane + ih0 * s.in_w + iw0;
+    // 1. Input transform, lanes = the MR tiles of one sliver: V[xi][sliver][i][l] = (BT d B)[xi], d the
+    //    alpha x alpha input tile. A batch of channels is gathered before any is transformed: a vector
+    //    load right behind the scalar stores that filled it would wait for them.
+    for (std::int64_t t0 = 0; t0 < tp; t0 += mr) {
+      for (std::int64_t i0 = 0; i0 < icg; i0 += kBatch) {
+        const std::int64_t batch = std::min(kBatch, icg - i0);
+        for (std::int64_t j = 0; j < batch; ++j) {
+          float* in = gathered + j * a2 * kLanes;
+          for (std::int64_t l = 0; l < mr; ++l) {
+            const std::size_t tile = static_cast<std::size_t>(t0 + l);
+            const std::int64_t n = tile_n[tile];
+            const std::int64_t ih0 = tile_r[tile] - p.pad_top, iw0 = tile_c[tile] - p.pad_left;
+            const float* plane = x + (n * s.in_channels + g * icg + i0 + j) * s.in_h * s.in_w;
+            if (n >= 0 && ih0 >= 0 && iw0 >= 0 && ih0 + alpha <= s.in_h && iw0 + alpha <= s.in_w) {
+              const float* src = plane + ih0 * s.in_w + iw0;  // no padding under the tile
+              for (std::int64_t r = 0; r < alpha; ++r) {
+                for (std::int64_t c = 0; c < alpha; ++c) in[(r * alpha + c) * kLanes + l] = src[r * s.in_w + c];
+              }
+              continue;
+            }
             for (std::int64_t r = 0; r < alpha; ++r) {
-              for (std::int64_t c = 0; c < alpha; ++c) in[(r * alpha + c) * kLanes + l] = src[r * s.in_w + c];
-            }
-            continue;
-          }
-          for (std::int64_t r = 0; r < alpha; ++r) {
-            const std::int64_t ih = ih0 + r;
-            for (std::int64_t c = 0; c < alpha; ++c) {
-              const std::int64_t iw = iw0 + c;
-              const bool inside = interior || (n >= 0 && ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w);
-              in[(r * alpha + c) * kLanes + l] = inside ? plane[ih * s.in_w + iw] : 0.0f;
+              const std::int64_t ih = ih0 + r;
+              for (std::int64_t c = 0; c < alpha; ++c) {
+                const std::int64_t iw = iw0 + c;
+                const bool inside = n >= 0 && ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w;
+                in[(r * alpha + c) * kLanes + l] = inside ? plane[ih * s.in_w + iw] : 0.0f;
+              }
             }
           }
         }
-        input_transform<M>(in, v + i * tp + t0, icg * tp);
+        for (std::int64_t j = 0; j < batch; ++j) {
+          input_transform<M>(gathered + j * a2 * kLanes, out, kLanes);
+          float* to = v + (t0 * icg + (i0 + j) * mr);
+          for (std::int64_t xi = 0; xi < a2; ++xi) store_lanes(out + xi * kLanes, mr, to + xi * vs);
+        }
       }
     }
-    // 3. alpha^2 GEMMs: M[xi] (OCg x T) = U[xi] (OCg x ICg) V[xi] (ICg x T).
-    for (std::int64_t xi = 0; xi < a2; ++xi) {
-      GemmArgs args;
-      args.m = ocg;
-      args.n = tp;
-      args.k = icg;
-      args.a = u + xi * ocg * icg;
-      args.lda = icg;
-      args.b = v + xi * icg * tp;
-      args.ldb = tp;
-      args.c = mm + xi * ocg * tp;
-      args.ldc = tp;
-      gemm(Variant::best, args);
-    }
-    // 4. Output transform, lanes = tiles: the m x m outputs AT M A (+ bias), cut at the edges.
-    for (std::int64_t o = 0; o < ocg; ++o) {
-      const std::int64_t oc = g * ocg + o;
-      const float bias = b != nullptr ? b[oc] : 0.0f;
-      for (std::int64_t t0 = 0; t0 < tp; t0 += kLanes) {
-        output_transform<M>(mm + o * tp + t0, ocg * tp, out);
-        for (std::int64_t l = 0; l < kLanes && t0 + l < t.tiles; ++l) {
-          const std::size_t tile = static_cast<std::size_t>(t0 + l);
-          const std::int64_t oh0 = tile_r[tile], ow0 = tile_c[tile];
-          float* plane = y + (tile_n[tile] * s.out_channels + oc) * s.out_h * s.out_w;
-          const std::int64_t rows = std::min(M, s.out_h - oh0), cols = std::min(M, s.out_w - ow0);
-          for (std::int64_t r = 0; r < rows; ++r) {
-            for (std::int64_t c = 0; c < cols; ++c) plane[(oh0 + r) * s.out_w + ow0 + c] = out[(r * M + c) * kLanes + l] + bias;
+    for (std::int64_t o0 = 0; o0 < ocg; o0 += blk.cols) {
+      const std::int64_t cols = std::min(blk.cols, (ocg - o0 + blk.group - 1) / blk.group * blk.group);
+      const std::int64_t us = cols * icg + kSkew, ms = tp * cols + kSkew;
+      // 2. Filter transform of the block, lanes = 16 output channels: U[xi][o / NR][i][o % NR] =
+      //    (G w[o, i] GT)[xi]; channels past OCg are zero filters (their columns of M are not read).
+      for (std::int64_t og = o0; og < o0 + cols; og += kLanes) {
+        const std::int64_t lanes = std::clamp<std::int64_t>(ocg - og, 0, kLanes);
+        for (std::int64_t i0 = 0; i0 < icg; i0 += kLanes) {
+          const std::int64_t batch = std::min(kLanes, icg - i0);
+          gather_taps(w + ((g * ocg + og) * icg + i0) * 9, icg * 9, lanes, batch, gathered);
+          for (std::int64_t j = 0; j < batch; ++j) {
+            filter_transform<M>(gathered + 9 * j * kLanes, out, kLanes);
+            for (std::int64_t h = 0; h < kLanes; h += std::min(nr, kLanes)) {  // NR = 8: two slivers
+              const std::int64_t o = og - o0 + h;
+              float* to = u + (o / nr * icg + i0 + j) * nr + o % nr;
+              if (nr >= kLanes) {
+                for (std::int64_t xi = 0; xi < a2; ++xi) at(to, xi, us) = at(out, xi, kLanes);
+              } else {
+                for (std::int64_t xi = 0; xi < a2; ++xi) store_lanes(out + xi * kLanes + h, nr, to + xi * us);
+              }
+            }
+          }
+        }
+      }
+      // 3. alpha^2 GEMMs on the packed panels: M[xi] (T x cols) = V[xi]^T (T x ICg) U[xi]^T (ICg x cols).
+      std::fill_n(mm, a2 * ms, 0.0f);  // the micro-kernels accumulate: C += A B
+      for (std::int64_t xi = 0; xi < a2; ++xi) {
+        macro_kernel(kernel, tp, cols, icg, 1.0f, v + xi * vs, u + xi * us, mm + xi * ms, cols);
+      }
+      // 4. Output transform, lanes = 16 output channels: the m x m outputs AT M A (+ bias), cut at the edges.
+      alignas(64) float bias[kLanes];
+      for (std::int64_t og = o0; og < std::min(o0 + cols, ocg); og += kLanes) {
+        const std::int64_t lanes = std::min(kLanes, ocg - og);
+        for (std::int64_t l = 0; l < kLanes; ++l) bias[l] = b != nullptr && l < lanes ? b[g * ocg + og + l] : 0.0f;
+        for (std::int64_t tile = 0; tile < t.tiles; ++tile) {
+          output_transform<M>(mm + tile * cols + (og - o0), ms, out);
+          const std::size_t ti = static_cast<std::size_t>(tile);
+          const std::int64_t oh0 = tile_r[ti], ow0 = tile_c[ti];
+          const std::int64_t rows_out = std::min(M, s.out_h - oh0), cols_out = std::min(M, s.out_w - ow0);
+          float* first = y + ((tile_n[ti] * s.out_channels + g * ocg + og) * s.out_h + oh0) * s.out_w + ow0;
+          for (std::int64_t l = 0; l < lanes; ++l) {
+            float* plane = first + l * s.out_h * s.out_w;
+            for (std::int64_t r = 0; r < rows_out; ++r) {
+              for (std::int64_t c = 0; c < cols_out; ++c) plane[r * s.out_w + c] = out[(r * M + c) * kLanes + l] + bias[l];
+            }
           }
         }
       }
@@ -356,9 +461,11 @@ template <std::int64_t M>
 }  // namespace
 
 std::size_t workspace_winograd(std::int64_t m, const ConvShape& s) {
-  const Tiling t = tiling(m, s);
+  const MicroKernel kernel = best_kernel();
+  const Tiling t = tiling(m, s, kernel.mr);
+  const BlockPlan blk = block_plan(t.alpha, s, kernel);
   const std::int64_t a2 = t.alpha * t.alpha;
-  return bytes_of<float>(a2 * (s.group_out() * s.group_in() + s.group_in() * t.padded + s.group_out() * t.padded));
+  return bytes_of<float>(a2 * (t.padded * s.group_in() + blk.cols * (s.group_in() + t.padded) + 3 * kSkew));
 }
 
 void conv_winograd(std::int64_t m, const float* x, const float* w, const float* b, const ConvShape& s, float* y) {

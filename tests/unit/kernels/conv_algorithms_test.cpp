@@ -1,12 +1,14 @@
 // conv_algorithms_test.cpp: every convolution algorithm equals direct convolution on randomized
 // shapes (batch, groups, depthwise, asymmetric padding, stride, dilation), the output size formula,
 // the chooser, workspace sizes, and the errors.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <functional>
 
 #include "conv_test_helpers.hpp"
 #include "gb/core/error.hpp"
+#include "gb/kernels/gemm.hpp"
 #include "gb/trace/recorder.hpp"
 
 using namespace gb_conv_test;
@@ -89,9 +91,13 @@ TEST(ConvChooser, FollowsTheDocumentedRules) {
     return kn::choose_algorithm(kn::conv_shape(x, w, p));
   };
   EXPECT_EQ(choose({1, 64, 56, 56}, {64, 64, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_4x4);
-  EXPECT_EQ(choose({1, 128, 28, 28}, {128, 128, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_2x2);
-  EXPECT_EQ(choose({1, 256, 14, 14}, {256, 256, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::im2col);
-  EXPECT_EQ(choose({8, 256, 14, 14}, {256, 256, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_2x2);
+  EXPECT_EQ(choose({1, 128, 28, 28}, {128, 128, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_4x4);
+  EXPECT_EQ(choose({1, 256, 14, 14}, {256, 256, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_2x2);
+  EXPECT_EQ(choose({8, 256, 14, 14}, {256, 256, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_4x4);
+  EXPECT_EQ(choose({1, 512, 7, 7}, {512, 512, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_2x2);
+  EXPECT_EQ(choose({4, 64, 10, 10}, {64, 64, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_4x4);
+  EXPECT_EQ(choose({1, 256, 4, 4}, {256, 256, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_2x2);
+  EXPECT_EQ(choose({1, 256, 2, 2}, {256, 256, 3, 3}, kn::Conv2dParams::square(1, 1)), kn::ConvAlgo::winograd_2x2);
   EXPECT_EQ(choose({1, 64, 56, 56}, {64, 1, 3, 3}, kn::Conv2dParams::square(1, 1, 1, 64)), kn::ConvAlgo::direct);
   EXPECT_EQ(choose({1, 64, 56, 56}, {128, 64, 3, 3}, kn::Conv2dParams::square(2, 1)), kn::ConvAlgo::im2col);
   EXPECT_EQ(choose({1, 64, 56, 56}, {64, 64, 1, 1}, kn::Conv2dParams{}), kn::ConvAlgo::im2col);
@@ -109,9 +115,22 @@ TEST(ConvWorkspace, MatchesWhatEachAlgorithmAllocates) {
   const kn::ConvShape s = kn::conv_shape({1, 64, 56, 56}, {64, 64, 3, 3}, kn::Conv2dParams::square(1, 1));
   EXPECT_EQ(kn::workspace_bytes(s, kn::ConvAlgo::direct), 0u);
   EXPECT_EQ(kn::workspace_bytes(s, kn::ConvAlgo::im2col), 4u * 576 * 3136);
-  // Winograd: U, V and M; the 196 tiles of F(4x4) are padded to whole lanes of 16 (208).
-  EXPECT_EQ(kn::workspace_bytes(s, kn::ConvAlgo::winograd_4x4), 4u * 36 * (64 * 64 + 2 * 64 * 208));
-  EXPECT_EQ(kn::workspace_bytes(s, kn::ConvAlgo::winograd_2x2), 4u * 16 * (64 * 64 + 2 * 64 * 784));
+  // Winograd: V for every tile (the tiles padded to whole slivers of the micro-kernel's MR), then U and
+  // M of one block of output channels (whole groups of max(16, NR) channels, U at most 256 KiB unless one
+  // group is larger), each of the three with 16 floats of skew per alpha^2 matrix.
+  const kn::Variant best = kn::best_variant();
+  const std::size_t mr = best == kn::Variant::avx512 ? 12 : best == kn::Variant::avx2 ? 6 : 4;
+  const std::size_t nr = best == kn::Variant::avx512 ? 32 : best == kn::Variant::avx2 ? 16 : 8;
+  const auto winograd = [&](std::size_t alpha, std::size_t tiles) {
+    const std::size_t a2 = alpha * alpha, padded = (tiles + mr - 1) / mr * mr, group = std::max<std::size_t>(16, nr);
+    const std::size_t groups = std::clamp<std::size_t>(256 * 1024 / (a2 * group * 64 * 4), 1, (64 + group - 1) / group);
+    return 4 * a2 * (padded * 64 + groups * group * (64 + padded) + 3 * 16);
+  };
+  EXPECT_EQ(kn::workspace_bytes(s, kn::ConvAlgo::winograd_4x4), winograd(6, 14 * 14));
+  EXPECT_EQ(kn::workspace_bytes(s, kn::ConvAlgo::winograd_2x2), winograd(4, 28 * 28));
+  if (best == kn::Variant::avx512) {  // the numbers on an AVX-512 CPU: 204 tiles, blocks of 32 channels
+    EXPECT_EQ(kn::workspace_bytes(s, kn::ConvAlgo::winograd_4x4), 4u * 36 * (204 * 64 + 32 * (64 + 204) + 48));
+  }
   EXPECT_GT(kn::workspace_bytes(s, kn::ConvAlgo::indirect), 3136u * 9 * sizeof(void*));
   EXPECT_GT(kn::workspace_bytes(s, kn::ConvAlgo::spatial), 0u);
   EXPECT_EQ(kn::workspace_bytes(s, kn::ConvAlgo::best), kn::workspace_bytes(s, kn::ConvAlgo::winograd_4x4));
