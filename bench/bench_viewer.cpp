@@ -6,8 +6,9 @@
 //   peer:100-nodes/frame     heatmap; the peer is the same window with a 100-node graph (target: 60 fps)
 //   gb/layout                Graphviz `dot` layout of the 1,000-node graph, beside the 100-node one
 //   peer:100-nodes/layout
-//   gb/step                  Session::seek one step back, over and over, on 10,000 steps; the peer steps
-//   peer:forward/step        forward. The ratio says whether stepping back is as fast as stepping forward.
+//   gb/step                  Session::seek one step back, over and over, on 10,000 steps, starting from a
+//   peer:forward/step        jump to the end; the peer steps forward. The ratio says whether stepping back
+//                            is as fast as stepping forward.
 //   gb/player_step           the same with trace::Player alone (snapshots every 32 steps, no history):
 //   peer:forward/player_step why the Session keeps the last states it showed.
 //
@@ -182,6 +183,7 @@ void session_step(benchmark::State& state, int direction) {
 }
 BENCHMARK_CAPTURE(session_step, back, -1)->Name("gb/step")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(session_step, forward, 1)->Name("peer:forward/step")->Unit(benchmark::kMicrosecond);
+
 
 void player_step(benchmark::State& state, int direction) {
   trace::Player player(long_recording());

@@ -48,7 +48,7 @@ TEST(ViewerSession, EverySeekEqualsReplayInEveryLesson) {
   }
 }
 
-// Every change kind, many steps: stepping back past the undo log replays a block from the Player.
+// Every change kind, many steps: every step back is one undo record, every jump goes through the Player.
 TEST(ViewerSession, SteppingBackUndoesEveryChangeKind) {
   trace::Recording r;
   r.lesson = "synthetic";
@@ -127,13 +127,17 @@ TEST(ViewerSession, SteppingBackUndoesEveryChangeKind) {
   }
   Session s;
   s.load_recording(r, "synthetic.json");
-  // From the end back to 150 (past the 64-step replay block several times), then a few jumps.
+  // From the end back to 150 one step at a time, then a few jumps and walks. Stepping back lends the
+  // marks of the step before from its undo record; the walks back and forth and the jumps (more than 256
+  // steps) check that every lent mark comes back: 20 -> 19 lends, the jump to 290 must return it before
+  // the walk from 30 back down to 15 needs it again.
   s.seek(299);
   for (std::int64_t k = 298; k >= 150; --k) {
     s.seek(k);
     ASSERT_TRUE(s.state() == trace::replay(r, k)) << "at step " << k;
   }
-  for (std::int64_t k : {10, 9, 200, 199, 198, 250, -1, 0}) {
+  for (std::int64_t k : {10, 9, 200, 199, 198, 250, -1, 0, 20, 19, 18, 19, 20, 19, 290, 289, 30, 29, 28, 27, 26, 25, 24,
+                         23, 22, 21, 20, 19, 18, 17, 16, 15, 16, 17, 299, 298, -1}) {
     s.seek(k);
     ASSERT_TRUE(s.state() == trace::replay(r, k)) << "at step " << k;
   }

@@ -23,6 +23,24 @@ void title_toolbar(float width) {
                                             ImGui::GetColorU32(ImGuiCol_ChildBg));
 }
 
+// The border ImGui would draw around the current window (it draws none when the window has no
+// background), clipped as ImGui clips a window's decorations: to the parent's clip rectangle.
+struct ClipRect {
+  ImVec2 min, max;
+};
+static ClipRect current_clip() {
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  return {draw->GetClipRectMin(), draw->GetClipRectMax()};
+}
+static void own_border(const ClipRect& parent_clip, float rounding, float thickness) {
+  if (thickness <= 0) return;
+  const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  draw->PushClipRect(parent_clip.min, parent_clip.max, false);
+  draw->AddRect(pos, ImVec2(pos.x + size.x, pos.y + size.y), ImGui::GetColorU32(ImGuiCol_Border), rounding, 0, thickness);
+  draw->PopClipRect();
+}
+
 bool small_button(const char* label, const char* tooltip) {
   bool pressed = ImGui::SmallButton(label);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tooltip);
@@ -124,8 +142,12 @@ void scene_grid(App& app, const std::vector<std::size_t>& indices, ImVec2 size, 
     if (k % best_cols != 0) ImGui::SameLine(0, gap);
     const bool lit = touched.count(scene.scene.id) > 0;
     if (lit) ImGui::PushStyleColor(ImGuiCol_Border, ImVec4(1.0f, 0.55f, 0.0f, 0.9f));
-    ImGuiWindowFlags flags = draws_canvas(scene.scene.kind) ? ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse : 0;
+    // No background of its own: "scenes" below it is filled with the same color (see draw_app).
+    ImGuiWindowFlags flags = ImGuiWindowFlags_NoBackground;
+    if (draws_canvas(scene.scene.kind)) flags |= ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
+    const ClipRect clip = current_clip();
     ImGui::BeginChild(("scene:" + scene.scene.id).c_str(), cell, true, flags);
+    own_border(clip, ImGui::GetStyle().ChildRounding, ImGui::GetStyle().ChildBorderSize);
     if (lit) ImGui::PopStyleColor();
     draw_scene(app, scene, i < final.size() ? final[i] : scene);
     ImGui::EndChild();
@@ -161,11 +183,12 @@ void draw_scenes(App& app) {
   const float gap = ImGui::GetStyle().ItemSpacing.y;
   const float strip_h = std::clamp(avail.y * 0.28f, 90.0f, 220.0f);
   const ImVec2 top(avail.x, avail.y - strip_h - gap);
-  ImGui::BeginChild("focused scenes", top, false, ImGuiWindowFlags_NoScrollbar);
+  ImGui::BeginChild("focused scenes", top, false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoBackground);
   scene_grid(app, focused, top);
   ImGui::EndChild();
   // The strip: every other scene, small, so the whole recording stays in sight.
-  ImGui::BeginChild("other scenes", ImVec2(avail.x, strip_h), false, ImGuiWindowFlags_HorizontalScrollbar);
+  ImGui::BeginChild("other scenes", ImVec2(avail.x, strip_h), false,
+                    ImGuiWindowFlags_HorizontalScrollbar | ImGuiWindowFlags_NoBackground);
   const float row_h = ImGui::GetContentRegionAvail().y - ImGui::GetStyle().ScrollbarSize;
   const float cell_w = std::max(220.0f, (avail.x - gap * static_cast<float>(others.size() - 1)) / static_cast<float>(others.size()));
   scene_grid(app, others, ImVec2(cell_w * static_cast<float>(others.size()) + gap * static_cast<float>(others.size() - 1), row_h),
@@ -181,9 +204,15 @@ void draw_app(App& app) {
   const ImGuiIO& io = ImGui::GetIO();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);
+  // Each pixel is filled once by glClear (the WindowBg color) and once by the panel over it; the windows
+  // nested inside a panel draw no background of their own (the same color again). Under Mesa's software
+  // rasterizer a frame is bound by the pixels it fills: five layers of background under the scenes cost
+  // more than the 1,000-node graph (docs/viewer.md, "Performance"). ImGui draws no border around a window
+  // without a background, so those with a border draw their own (own_border), exactly where ImGui would.
   ImGui::Begin("glassbox", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground);
+  own_border({ImVec2(0, 0), io.DisplaySize}, ImGui::GetStyle().WindowRounding, ImGui::GetStyle().WindowBorderSize);
   ImVec2 avail = ImGui::GetContentRegionAvail();
   ImGuiStyle& style = ImGui::GetStyle();
   float gap = style.ItemSpacing.x;
@@ -196,13 +225,14 @@ void draw_app(App& app) {
   float center_w = std::max(100.0f, avail.x - left_w - right_w - 2 * gap);
 
   ImGui::BeginChild("left", ImVec2(left_w, top_h), true);
-  ImGui::BeginChild("lessons", ImVec2(0, top_h * 0.38f), false);
+  ImGui::BeginChild("lessons", ImVec2(0, top_h * 0.38f), false, ImGuiWindowFlags_NoBackground);
   draw_lesson_list(app);
   ImGui::EndChild();
   ImGui::Separator();
   // Parameters scroll; the state and export block keeps its place at the bottom.
   const float share_h = ImGui::GetFrameHeightWithSpacing() * 4 + ImGui::GetTextLineHeightWithSpacing() * 3;
-  ImGui::BeginChild("parameters", ImVec2(0, std::max(60.0f, ImGui::GetContentRegionAvail().y - share_h)), false);
+  ImGui::BeginChild("parameters", ImVec2(0, std::max(60.0f, ImGui::GetContentRegionAvail().y - share_h)), false,
+                    ImGuiWindowFlags_NoBackground);
   draw_parameters(app);
   ImGui::Checkbox("Focus the section's scenes", &app.focus);
   if (ImGui::IsItemHovered()) {

@@ -8,14 +8,16 @@
 namespace gb::viewer {
 namespace {
 
-constexpr std::size_t kMaxLog = 4096;   // undo records kept (steps back without a replay)
-constexpr std::int64_t kBlock = 64;     // steps replayed forward when stepping back past the log
-constexpr std::int64_t kMaxWalk = 256;  // farther than this, a jump goes through the Player
+constexpr std::int64_t kMaxWalk = 256;  // farther than this, a seek jumps through the Player
 
 }  // namespace
 
 Stepper::Stepper(const trace::Recording& recording) : recording_(&recording), player_(recording) {
   for (std::size_t i = 0; i < recording.scenes.size(); ++i) scene_index_.emplace(recording.scenes[i].id, i);
+  // One pass over the Recording makes every step's undo record; then back to the start.
+  current_ = player_.seek(-1);
+  undo_.resize(recording.steps.size());
+  for (StepUndo& u : undo_) forward(&u);
   current_ = player_.seek(-1);
 }
 
@@ -60,25 +62,40 @@ Stepper::Undo Stepper::record(const trace::Change& c) {
   return u;
 }
 
-void Stepper::forward() {
+void Stepper::forward(StepUndo* record_into) {
   const std::int64_t k = current_.step + 1;
-  StepUndo step_undo;
-  for (std::size_t i = 0; i < current_.scenes.size(); ++i) {
-    trace::SceneState& s = current_.scenes[i];
-    if (!s.highlighted.empty() || !s.cells_read.empty() || !s.cells_written.empty()) {
-      step_undo.marks.push_back({i, std::move(s.highlighted), std::move(s.cells_read), std::move(s.cells_written)});
+  if (record_into != nullptr) {  // loading: keep the marks of step k - 1 in the undo record of step k
+    for (std::size_t i = 0; i < current_.scenes.size(); ++i) {
+      trace::SceneState& s = current_.scenes[i];
+      if (!s.highlighted.empty() || !s.cells_read.empty() || !s.cells_written.empty()) {
+        record_into->marks.push_back({i, std::move(s.highlighted), std::move(s.cells_read), std::move(s.cells_written)});
+      }
     }
+  }
+  clear_marks();
+  for (const trace::Change& change : recording_->steps[static_cast<std::size_t>(k)].changes) {
+    if (record_into != nullptr) record_into->changes.push_back(record(change));
+    trace::apply_change(current_, change, trace::Checks::none);  // the Player validated the Recording
+  }
+  current_.step = k;
+}
+
+// The marks on screen: given back to the undo record they were lent from, or cleared.
+void Stepper::clear_marks() {
+  if (lent_ >= 0) {
+    for (Marks& m : undo_[static_cast<std::size_t>(lent_)].marks) {
+      trace::SceneState& s = current_.scenes[m.scene];
+      m.highlighted = std::move(s.highlighted);
+      m.read = std::move(s.cells_read);
+      m.written = std::move(s.cells_written);
+    }
+    lent_ = -1;
+  }
+  for (trace::SceneState& s : current_.scenes) {
     s.highlighted.clear();
     s.cells_read.clear();
     s.cells_written.clear();
   }
-  for (const trace::Change& change : recording_->steps[static_cast<std::size_t>(k)].changes) {
-    step_undo.changes.push_back(record(change));
-    trace::apply_change(current_, change);  // the Recording was validated: this does not throw
-  }
-  current_.step = k;
-  log_.push_back(std::move(step_undo));
-  if (log_.size() > kMaxLog) log_.pop_front();
 }
 
 void Stepper::undo(const Undo& u) {
@@ -119,38 +136,31 @@ void Stepper::undo(const Undo& u) {
 }
 
 void Stepper::back() {
-  StepUndo& step_undo = log_.back();
-  for (auto it = step_undo.changes.rbegin(); it != step_undo.changes.rend(); ++it) undo(*it);
-  for (trace::SceneState& s : current_.scenes) {
-    s.highlighted.clear();
-    s.cells_read.clear();
-    s.cells_written.clear();
-  }
-  for (Marks& m : step_undo.marks) {
+  const auto k = static_cast<std::size_t>(current_.step);
+  for (auto it = undo_[k].changes.rbegin(); it != undo_[k].changes.rend(); ++it) undo(*it);
+  clear_marks();
+  // The marks of step k - 1 are lent from the undo record (moved, not copied: no allocation) and
+  // given back by the next clear_marks().
+  for (Marks& m : undo_[k].marks) {
     trace::SceneState& s = current_.scenes[m.scene];
     s.highlighted = std::move(m.highlighted);
     s.cells_read = std::move(m.read);
     s.cells_written = std::move(m.written);
   }
+  lent_ = current_.step;
   --current_.step;
-  log_.pop_back();
 }
 
 const trace::State& Stepper::seek(std::int64_t k) {
   const auto steps = static_cast<std::int64_t>(recording_->steps.size());
   if (k < -1 || k >= steps) throw Error("viewer seek", "a step index in [-1, " + std::to_string(steps - 1) + "]", std::to_string(k));
-  const std::int64_t logged_from = current_.step - static_cast<std::int64_t>(log_.size());  // earliest undoable-to step
   if (k > current_.step && k - current_.step <= kMaxWalk) {
-    while (current_.step < k) forward();
-  } else if (k < current_.step && k >= logged_from) {
+    while (current_.step < k) forward(nullptr);
+  } else if (k < current_.step && current_.step - k <= kMaxWalk) {
     while (current_.step > k) back();
   } else if (k != current_.step) {
-    // A jump, or back past the log: from the Player's snapshot, replay a block forward to k so the
-    // next steps back are undos again.
-    const std::int64_t start = std::max<std::int64_t>(-1, k - (k < current_.step ? kBlock : 0));
-    current_ = player_.seek(start);
-    log_.clear();
-    while (current_.step < k) forward();
+    clear_marks();               // give back any lent marks before the state is replaced
+    current_ = player_.seek(k);  // a jump: the Player's nearest snapshot and at most 31 steps
   }
   return current_;
 }

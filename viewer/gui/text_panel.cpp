@@ -13,7 +13,7 @@ void draw_text_panel(App& app, const trace::SceneState& now, const trace::SceneS
   (void)final;
   const trace::TextScene& text = now.scene.text;
   if (!text.file.empty() && text.file != now.scene.title) ImGui::TextDisabled("%s", text.file.c_str());
-  ImGui::BeginChild("source", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
+  ImGui::BeginChild("source", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar | ImGuiWindowFlags_NoBackground);
   ImGui::PushFont(app.fonts.mono);
   const bool scroll = step_changed_for(app, now.scene.id);
   const std::int64_t last = text.first_line + static_cast<std::int64_t>(text.lines.size()) - 1;

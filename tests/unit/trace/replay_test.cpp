@@ -139,6 +139,28 @@ TEST_F(ReplayTest, SpansCountersFlows) {
   EXPECT_EQ(tl.flows[0].to_span, "s1");
 }
 
+// Checks::none skips only the searches that grow with the scene (for a Recording already validated);
+// the same changes give the same state, and indices out of range are still refused.
+TEST_F(ReplayTest, ChecksNoneAppliesTheSameChangesAndStillGuardsIndices) {
+  Change a = change(ChangeKind::add_span, "tl");
+  a.span = span("s0", "l0", 0, 1);
+  Change write = change(ChangeKind::write_cells, "t");
+  write.cells = {4};
+  write.values = {7};
+  Change lit = change(ChangeKind::highlight, "g", "a");
+  State checked = state;
+  for (const Change* x : {&a, &write, &lit}) {
+    apply_change(checked, *x);
+    apply_change(state, *x, Checks::none);
+  }
+  EXPECT_TRUE(state == checked);
+  EXPECT_TRUE(throws_error_with([&] { apply_change(checked, a); }, {"apply_change(add_span)", "a span id not used yet", "'s0'"}));
+  EXPECT_NO_THROW(apply_change(state, a, Checks::none));  // the search a validated Recording does not need
+  Change outside = write;
+  outside.cells = {6};
+  EXPECT_TRUE(throws_error_with([&] { apply_change(state, outside, Checks::none); }, {"apply_change", "cell indices in [0, 6)", "6"}));
+}
+
 TEST_F(ReplayTest, AddPointCreatesALineSeries) {
   Change p = change(ChangeKind::add_point, "p", "loss");
   p.x = 1;

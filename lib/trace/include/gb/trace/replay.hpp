@@ -30,9 +30,14 @@ struct State {
 bool operator==(const SceneState&, const SceneState&);
 bool operator==(const State&, const State&);  // same step, same scenes, same marks
 
+// How much apply_change checks. all: every id, index and value (gb::Error on the first problem). none: for
+// a Recording that validate() or a Player has already accepted: the searches that grow with the scene (a
+// span or node id not used yet, a highlighted node that exists) are skipped, so a step costs the same on
+// the 10,000th span as on the first; the cheap checks that keep indices in range stay.
+enum class Checks { all, none };
 // Applies one change; throws gb::Error when it names a missing scene, node or series, or does not
 // fit the scene's kind (e.g. write_cells on a graph, a cell index outside the tensor).
-void apply_change(State& state, const Change& change);
+void apply_change(State& state, const Change& change, Checks checks = Checks::all);
 // The state after steps 0..k (k = -1: the initial scenes). Throws gb::Error if k is out of range.
 State replay(const Recording& recording, std::int64_t k);
 // Throws gb::Error describing the first invalid change (replays every step).
