@@ -1,16 +1,18 @@
 // winograd.cpp: Winograd convolution F(2x2,3x3) and F(4x4,3x3) (lesson 21), the engine of Lavin &
-// Gray (2016) with its four stages, each a loop over lanes of independent tiles:
+// Gray (2016) with its four stages, each a loop over lanes of independent tiles or channels:
 //
-//   1. filter transform  U[xi][o][i] = (G g[o,i] GT)[xi]       xi = one of the alpha^2 tile positions
-//   2. input transform   V[xi][i][t] = (BT d[i,t] B)[xi]       t = one alpha x alpha input tile
-//   3. batched GEMMs     M[xi] = U[xi] V[xi]                   alpha^2 GEMMs [OCg x ICg] x [ICg x T]
-//   4. output transform  y tile (m x m) = AT M[:][o][t] A, + bias
+//   1. input transform   V[xi][t][i] = (BT d[i,t] B)[xi]       xi = one of the alpha^2 tile positions
+//   2. filter transform  U[xi][i][o] = (G g[o,i] GT)[xi]       t = one alpha x alpha input tile
+//   3. batched GEMMs     M[xi] = V[xi] U[xi]                   alpha^2 GEMMs [T x ICg] x [ICg x OCg]
+//   4. output transform  y tile (m x m) = AT M[:][t][o] A, + bias
 //
 // Stage 3 does the element-wise products of Y = AT[(G g GT) (.) (BT d B)]A summed over the input
 // channels, so it is where the saving is: alpha^2 multiplications per tile and channel pair instead of
 // m^2 * 9 (16 vs 36, 36 vs 144). Tiles overlap by 2 (the 3x3 halo); the last row and column of tiles
 // may hang over the output and are cut when written. F(4x4) saves more but its transforms use larger
 // constants (up to 8 and 1/24), so its fp32 error is larger (measured in the tests and README).
+// How the engine lays the stages out for speed (packed panels, blocks of output channels) is described
+// above conv_winograd_m and in lib/kernels/README.md.
 #include <algorithm>
 #include <string>
 

@@ -58,7 +58,7 @@ TEST(GemmLadder, EveryRungWith257) {
 
 TEST(GemmLadder, SmallBlocksRunEveryLoopManyTimes) {
   // MC, KC, NC far below the sizes, and not multiples of MR or NR: edge blocks and edge tiles everywhere.
-  const kn::Blocking blockings[] = {{13, 7, 20}, {4, 1, 8}, {1, 300, 1}, {144, 256, 4096}};
+  const kn::Blocking blockings[] = {{13, 7, 20}, {4, 1, 8}, {1, 300, 1}, {144, 256, 4096}, kn::Blocking{}};
   for (kn::Variant v : runnable()) {
     if (v == kn::Variant::naive || v == kn::Variant::ikj) continue;  // they have no blocks
     for (const kn::Blocking& blk : blockings) {
