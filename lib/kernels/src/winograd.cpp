@@ -15,6 +15,7 @@
 // above conv_winograd_m and in lib/kernels/README.md.
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "conv_internal.hpp"
 #include "gb/core/error.hpp"
@@ -294,23 +295,22 @@ inline void store_lanes(const float* from, std::int64_t n, float* to) {
 
 // r[0..15] = its transpose, 16 x 16 floats in four butterfly stages: stage s swaps bit s of the row
 // and column indices (row a, column j with bit s set <-> row a|s, column j - s). Each line is one
-// two-register permute in the AVX-512 clone.
-typedef int LaneIndex __attribute__((vector_size(kLanes * sizeof(int))));
+// two-register permute in the AVX-512 clone (__builtin_shufflevector: GCC 12 and clang; index 16 + j
+// is lane j of the second vector).
+// (By reference: a 64-byte vector passed or returned by value changes the ABI with the instruction set.)
+template <int S, int... J>
+inline void butterfly_pair(Lanes& x, Lanes& y, std::integer_sequence<int, J...>) {
+  const Lanes low = __builtin_shufflevector(x, y, ((J & S) != 0 ? 16 + J - S : J)...);  // (j & S) ? y[j - S] : x[j]
+  const Lanes high = __builtin_shufflevector(x, y, ((J & S) != 0 ? 16 + J : J + S)...);  // (j & S) ? y[j] : x[j + S]
+  x = low;
+  y = high;
+}
 template <int S>
 inline void butterfly(Lanes* r) {
-  constexpr LaneIndex lo = S == 1 ? LaneIndex{0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30}
-                         : S == 2 ? LaneIndex{0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29}
-                         : S == 4 ? LaneIndex{0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27}
-                                  : LaneIndex{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
-  constexpr LaneIndex hi = S == 1 ? LaneIndex{1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31}
-                         : S == 2 ? LaneIndex{2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31}
-                         : S == 4 ? LaneIndex{4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31}
-                                  : LaneIndex{8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
+  static_assert(kLanes == 16, "the butterflies are written for 16 lanes");
   for (int a = 0; a < kLanes; ++a) {
     if ((a & S) != 0) continue;
-    const Lanes x = r[a], y = r[a | S];
-    r[a] = __builtin_shuffle(x, y, lo);
-    r[a | S] = __builtin_shuffle(x, y, hi);
+    butterfly_pair<S>(r[a], r[a | S], std::make_integer_sequence<int, 16>{});
   }
 }
 inline void transpose16(Lanes* r) {
