@@ -250,6 +250,37 @@ TEST(Replay, SampleRecordingsAreValid) {
   EXPECT_NO_THROW(validate(testing::long_recording(200)));
 }
 
+// A whole replay keeps an index of span ids (a lookup per add_span instead of a search): a span id
+// used by the initial scene or by any earlier step is still refused, flows still find spans added
+// steps before, and a Player (which replays the same way) refuses what validate refuses.
+TEST(Replay, SpanIdsAreCheckedAcrossStepsAndTheInitialScene) {
+  Recording r = small_recording();
+  r.scenes[2].timeline.spans = {span("first", "l0", 0, 1)};
+  const auto step_with = [](const Change& c) {
+    Step st;
+    st.caption = "step.";
+    st.changes = {c};
+    return st;
+  };
+  Change add = change(ChangeKind::add_span, "tl");
+  add.span = span("s0", "l0", 1, 1);
+  Change flow = change(ChangeKind::add_flow, "tl");
+  flow.flow = {"f0", "first", "s0"};
+  r.steps = {step_with(add), step_with(flow)};
+  EXPECT_NO_THROW(validate(r));
+  EXPECT_NO_THROW(Player(r).seek(1));
+  Recording again = r;
+  again.steps.push_back(step_with(add));  // s0 a second time, two steps later
+  EXPECT_TRUE(throws_error_with([&] { validate(again); }, {"replay step 2, change 0 (add_span)", "a span id not used yet", "'s0'"}));
+  EXPECT_TRUE(throws_error_with([&] { Player p(again); }, {"replay step 2", "'s0'"}));
+  Recording initial = r;
+  initial.steps[0].changes[0].span.id = "first";  // the initial scene's span
+  EXPECT_TRUE(throws_error_with([&] { validate(initial); }, {"replay step 0", "a span id not used yet", "'first'"}));
+  Recording dangling = r;
+  dangling.steps[1].changes[0].flow.to_span = "s9";
+  EXPECT_TRUE(throws_error_with([&] { validate(dangling); }, {"replay step 1", "the id of a span", "'s9'"}));
+}
+
 // --- bad changes: each names the change, what was expected and what was given ---------------
 
 class BadChange : public ReplayTest {
