@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "flatbuffer_reader.hpp"
+#include "hex_text.hpp"
 #include "gb/convert/glassbox_format.hpp"
 #include "gb/convert/onnx_import.hpp"
 #include "gb/convert/onnx_ops.hpp"
@@ -41,6 +42,14 @@ using source_model::Dense;
 using source_model::keras_dense;
 using source_model::torch_linear;
 using source_model::transpose;
+using hex_text::hex;
+using hex_text::hex_lines;
+using hex_text::num;
+using hex_text::offset_text;
+using hex_text::region_at;
+using hex_text::region_kind;
+using hex_text::split_lines;
+using hex_text::wire_type_name;
 using wire_reading::count_fields;
 using wire_reading::keys_to_weight;
 using trace::Level;
@@ -51,31 +60,6 @@ void check(bool ok, const std::string& what, const std::string& given) {
 }
 
 std::string str(std::int64_t v) { return std::to_string(v); }
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-std::string hex(const std::string& bytes, std::int64_t begin, std::int64_t end) {
-  std::string out;
-  for (std::int64_t i = begin; i < end; ++i) {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(static_cast<std::uint8_t>(bytes[static_cast<std::size_t>(i)])));
-    out += (i == begin ? "" : " ") + std::string(buf);
-  }
-  return out;
-}
-std::string offset_text(std::int64_t offset) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%06llx", static_cast<unsigned long long>(offset));
-  return buf;
-}
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 // --- the canonical converter: Keras -> ONNX, one converter per source op --------------------------
 
@@ -210,15 +194,6 @@ void conversion(Recorder& rec, Model& m) {
 
 // --- 2. the protobuf wire format ---------------------------------------------------------------------
 
-std::string wire_type_name(int t) {
-  switch (t) {
-    case 0: return "0 varint";
-    case 1: return "1 64-bit";
-    case 2: return "2 length";
-    default: return "5 32-bit";
-  }
-}
-
 std::int64_t dump_line(const std::vector<std::string>& lines, std::int64_t offset) {
   const std::string head = offset_text(offset);
   for (std::size_t i = 0; i < lines.size(); ++i)
@@ -310,35 +285,6 @@ void wire_format(Recorder& rec, const Model& m) {
 }
 
 // --- 3. FlatBuffers ----------------------------------------------------------------------------------
-
-std::string region_kind(const std::string& what) {
-  if (what.rfind("header", 0) == 0) return "header";
-  if (what.rfind("vtable of", 0) == 0) return "vtable";
-  if (what.find(" element)") != std::string::npos || what.find(" elements)") != std::string::npos) return "vector";
-  if (!what.empty() && what.back() == '"') return "string";
-  return "table";
-}
-
-// The buffer as hex, 16 bytes a line, each line naming the regions that start on it.
-std::vector<std::string> hex_lines(const std::string& bytes, const std::vector<cv::FlatBufferRegion>& regions) {
-  std::vector<std::string> lines;
-  const auto size = static_cast<std::int64_t>(bytes.size());
-  for (std::int64_t at = 0; at < size; at += 16) {
-    std::string line = offset_text(at) + "  " + hex(bytes, at, std::min(at + 16, size));
-    line.resize(8 + 16 * 3, ' ');
-    std::string starts;
-    for (const auto& r : regions)
-      if (r.offset >= at && r.offset < at + 16) starts += (starts.empty() ? "" : "; ") + ("+" + str(r.offset - at) + " " + r.what);
-    lines.push_back(line + (starts.empty() ? "" : "| " + starts));
-  }
-  return lines;
-}
-
-const cv::FlatBufferRegion& region_at(const std::vector<cv::FlatBufferRegion>& regions, std::int64_t offset) {
-  for (const auto& r : regions)
-    if (r.offset == offset) return r;
-  throw Error("lesson 16-model-conversion", "a region of flatbuffer_layout at offset " + str(offset), "none");
-}
 
 struct Flat {
   std::string bytes;
